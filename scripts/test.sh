@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The one test command: installs what the tests need on a fresh machine, then runs every test.
+# Used as-is by .ci/run. Exit 5 from pytest ("no tests ran") is turned into a failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "== installing Debian's chromium for the browser tests"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+fi
+
+echo "== installing Python test dependencies"
+python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+
+echo "== ruff + mypy --strict chat_core"
+python -m ruff check .
+python -m mypy --strict chat_core
+
+echo "== pytest"
+set +e
+python -m pytest "$@"
+rc=$?
+set -e
+if [ "$rc" -eq 5 ]; then
+  echo "pytest collected no tests: failing the run" >&2
+  exit 1
+fi
+exit "$rc"
