@@ -1,0 +1,136 @@
+"""Where keys and base URLs come from — the one place.
+
+Order: explicit arguments (e.g. a key typed in the sidebar), then Streamlit secrets (passed
+in as a mapping by the UI layer; chat_core never imports Streamlit), then the SDKs' own
+environment variables. With no key anywhere, the demo provider is the default.
+
+Keys live only in ``ProviderSettings`` whose ``repr`` hides them; nothing here logs or
+writes them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlparse
+
+from chat_core.errors import ConfigurationError
+
+PROVIDERS: tuple[str, ...] = ("demo", "openai", "anthropic", "openai-compatible")
+PROVIDER_LABELS: dict[str, str] = {
+    "demo": "Demo (offline)",
+    "openai": "OpenAI",
+    "anthropic": "Anthropic",
+    "openai-compatible": "OpenAI-compatible",
+}
+KEY_VARS: dict[str, str] = {
+    "openai": "OPENAI_API_KEY",
+    "anthropic": "ANTHROPIC_API_KEY",
+    "openai-compatible": "OPENAI_COMPATIBLE_API_KEY",
+}
+BASE_URL_VARS: dict[str, str] = {
+    "openai": "OPENAI_BASE_URL",
+    "anthropic": "ANTHROPIC_BASE_URL",
+    "openai-compatible": "OPENAI_COMPATIBLE_BASE_URL",
+}
+DEFAULT_COMPATIBLE_BASE_URL = "http://localhost:11434/v1"
+MODELS: dict[str, tuple[str, ...]] = {
+    "demo": ("demo-1",),
+    "openai": ("gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1", "o4-mini"),
+    "anthropic": ("claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1"),
+    "openai-compatible": ("llama3.2", "qwen2.5", "mistral"),
+}
+TEMPERATURE_RANGE: dict[str, tuple[float, float]] = {
+    "openai": (0.0, 2.0),
+    "openai-compatible": (0.0, 2.0),
+    "anthropic": (0.0, 1.0),
+    "demo": (0.0, 2.0),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderSettings:
+    provider: str
+    api_key: str | None = field(default=None, repr=False)
+    base_url: str | None = None
+    key_source: str | None = None
+    """Where the key came from: "argument", "secrets", "environment" (never the key)."""
+
+
+def _lookup(name: str, secrets: Mapping[str, Any] | None, environ: Mapping[str, str]) -> tuple[str | None, str | None]:
+    if secrets is not None:
+        value = secrets.get(name)
+        if isinstance(value, str) and value.strip():
+            return value.strip(), "secrets"
+    value = environ.get(name)
+    if value and value.strip():
+        return value.strip(), "environment"
+    return None, None
+
+
+def resolve(
+    provider: str,
+    *,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    secrets: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> ProviderSettings:
+    """The settings for ``provider``; raises ``ConfigurationError`` for an unknown one or a
+    malformed base URL."""
+    env = os.environ if environ is None else environ
+    if provider not in PROVIDERS:
+        raise ConfigurationError(
+            f"Unknown provider '{provider}'. Choose one of: {', '.join(PROVIDERS)}."
+        )
+    if provider == "demo":
+        return ProviderSettings("demo")
+    key, source = (api_key.strip(), "argument") if api_key and api_key.strip() else (None, None)
+    if key is None:
+        key, source = _lookup(KEY_VARS[provider], secrets, env)
+    url = base_url.strip() if base_url and base_url.strip() else None
+    if url is None:
+        url, _ = _lookup(BASE_URL_VARS[provider], secrets, env)
+    if url is None and provider == "openai-compatible":
+        url = DEFAULT_COMPATIBLE_BASE_URL
+    if url is not None:
+        check_base_url(url)
+    return ProviderSettings(provider, key, url, source)
+
+
+def check_base_url(url: str) -> None:
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigurationError(
+            f"'{url}' is not a valid base URL. It should look like http://localhost:11434/v1."
+        )
+
+
+def has_key(provider: str, *, secrets: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> bool:
+    if provider == "demo":
+        return True
+    if provider == "openai-compatible":
+        env = os.environ if environ is None else environ
+        return _lookup(BASE_URL_VARS[provider], secrets, env)[0] is not None
+    return resolve(provider, secrets=secrets, environ=environ).api_key is not None
+
+
+def default_provider(*, secrets: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """The first provider with a configured key (OpenAI, Anthropic, compatible), else demo."""
+    for name in ("openai", "anthropic", "openai-compatible"):
+        if has_key(name, secrets=secrets, environ=environ):
+            return name
+    return "demo"
+
+
+def check_temperature(provider: str, temperature: float | None) -> None:
+    if temperature is None:
+        return
+    low, high = TEMPERATURE_RANGE.get(provider, (0.0, 2.0))
+    if not low <= temperature <= high:
+        raise ConfigurationError(
+            f"Temperature {temperature:g} is out of range for {PROVIDER_LABELS.get(provider, provider)}"
+            f" ({low:g} to {high:g})."
+        )

@@ -1,0 +1,104 @@
+"""The one error family of chat_core.
+
+SDK exceptions are translated into these at the provider boundary (``chat_core.providers``)
+and nowhere else. Every error carries a message a non-engineer understands, whether trying
+again may help, the provider's label and the HTTP status where there was one.
+"""
+
+from __future__ import annotations
+
+
+class ChatError(Exception):
+    """Something went wrong producing an answer; ``user_message`` is safe to show as is."""
+
+    kind = "error"
+
+    def __init__(
+        self,
+        user_message: str,
+        *,
+        provider: str | None = None,
+        status: int | None = None,
+        retryable: bool = False,
+        retry_after_s: float | None = None,
+    ) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+        self.provider = provider
+        self.status = status
+        self.retryable = retryable
+        self.retry_after_s = retry_after_s
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self.user_message!r}, provider={self.provider!r}, "
+            f"status={self.status!r}, retryable={self.retryable!r})"
+        )
+
+
+class ConfigurationError(ChatError):
+    """A setting is missing or invalid (no API key, bad base URL, temperature out of range)."""
+
+    kind = "configuration"
+
+
+class AuthenticationFailed(ChatError):
+    kind = "authentication"
+
+
+class PermissionDenied(ChatError):
+    kind = "permission"
+
+
+class ModelNotFound(ChatError):
+    kind = "model_not_found"
+
+
+class ContextTooLong(ChatError):
+    kind = "context_too_long"
+
+
+class BadRequest(ChatError):
+    kind = "bad_request"
+
+
+class RateLimited(ChatError):
+    kind = "rate_limited"
+
+
+class ProviderUnavailable(ChatError):
+    """5xx, Anthropic's 529 and mid-stream overload errors."""
+
+    kind = "unavailable"
+
+
+class ConnectionFailed(ChatError):
+    kind = "connection"
+
+
+class TimedOut(ChatError):
+    kind = "timeout"
+
+
+class StreamInterrupted(ChatError):
+    """The connection dropped after the answer had started."""
+
+    kind = "interrupted"
+
+
+class ProtocolError(ChatError):
+    """The server sent something that is not the provider's streaming format."""
+
+    kind = "protocol"
+
+
+class ConversationFormatError(ChatError):
+    """An imported conversation file is not valid."""
+
+    kind = "format"
+
+
+class UnexpectedError(ChatError):
+    """A bug or an exception nobody anticipated; details go to the server log only."""
+
+    kind = "unexpected"

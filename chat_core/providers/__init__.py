@@ -1,0 +1,49 @@
+"""Provider registry: ``make_provider`` turns settings into a ``Provider``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from chat_core.config import ProviderSettings, resolve
+from chat_core.errors import ConfigurationError
+from chat_core.providers.base import Provider, Upstream
+from chat_core.providers.demo import DemoProvider
+
+
+def make_provider(settings: ProviderSettings) -> Provider:
+    """Build the provider; raises ``ConfigurationError`` (e.g. no key) in plain words."""
+    if settings.provider == "demo":
+        return DemoProvider()
+    if settings.provider == "openai":
+        from chat_core.providers.openai import OpenAIProvider
+
+        return OpenAIProvider(settings.api_key, settings.base_url)
+    if settings.provider == "openai-compatible":
+        from chat_core.providers.openai import OpenAIProvider, compatible_label
+
+        return OpenAIProvider(
+            settings.api_key,
+            settings.base_url,
+            name="openai-compatible",
+            label=compatible_label(settings.base_url),
+            compatible=True,
+        )
+    if settings.provider == "anthropic":
+        from chat_core.providers.anthropic import AnthropicProvider
+
+        return AnthropicProvider(settings.api_key, settings.base_url)
+    raise ConfigurationError(f"Unknown provider '{settings.provider}'.")
+
+
+def get_provider(
+    name: str,
+    *,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    secrets: Mapping[str, Any] | None = None,
+) -> Provider:
+    return make_provider(resolve(name, api_key=api_key, base_url=base_url, secrets=secrets))
+
+
+__all__ = ["DemoProvider", "Provider", "Upstream", "get_provider", "make_provider"]

@@ -1,0 +1,215 @@
+"""Translation of SDK and transport exceptions into ``ChatError`` — the provider boundary."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx2
+
+from chat_core import errors as e
+
+
+def retry_after_s(headers: Mapping[str, str] | None) -> float | None:
+    """Seconds from ``retry-after-ms`` / ``retry-after`` (seconds or an HTTP date)."""
+    if not headers:
+        return None
+    raw_ms = headers.get("retry-after-ms")
+    if raw_ms:
+        try:
+            return max(0.0, float(raw_ms) / 1000)
+        except ValueError:
+            pass
+    raw = headers.get("retry-after")
+    if not raw:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        import datetime as dt
+
+        when = parsedate_to_datetime(raw)
+        return max(0.0, (when - dt.datetime.now(when.tzinfo)).total_seconds())
+    except (TypeError, ValueError):
+        return None
+
+
+def _wait_hint(seconds: float | None) -> str:
+    if seconds is None:
+        return "try again in a moment"
+    return f"try again in {max(1, round(seconds))} s"
+
+
+def status_error(
+    status: int,
+    *,
+    provider: str,
+    model: str,
+    detail: str | None,
+    code: str | None,
+    headers: Mapping[str, str] | None = None,
+) -> e.ChatError:
+    """Map an HTTP status (plus the body's error code/message) to a plain-language error."""
+    detail_l = (detail or "").lower()
+    code_l = (code or "").lower()
+    if status == 401:
+        return e.AuthenticationFailed(
+            f"{provider} rejected the API key. Check the key in the sidebar, "
+            "in .streamlit/secrets.toml or in the environment.",
+            provider=provider,
+            status=status,
+        )
+    if status == 403:
+        return e.PermissionDenied(
+            f"{provider} refused the request: this API key is not allowed to use '{model}'.",
+            provider=provider,
+            status=status,
+        )
+    if status == 404:
+        return e.ModelNotFound(
+            f"Model '{model}' does not exist at {provider} (or this key cannot use it). "
+            "Pick another model in the sidebar.",
+            provider=provider,
+            status=status,
+        )
+    if status == 429:
+        wait = retry_after_s(headers)
+        if "quota" in code_l or "quota" in detail_l or "billing" in detail_l:
+            return e.RateLimited(
+                f"{provider} says this API key has run out of quota or credit. "
+                "Check the account's billing.",
+                provider=provider,
+                status=status,
+            )
+        return e.RateLimited(
+            f"Rate limited by {provider} — {_wait_hint(wait)}.",
+            provider=provider,
+            status=status,
+            retryable=True,
+            retry_after_s=wait,
+        )
+    if status in (400, 413, 422):
+        if (
+            "context" in code_l
+            or "context" in detail_l
+            or "too long" in detail_l
+            or "too many tokens" in detail_l
+            or "prompt is too long" in detail_l
+            or status == 413
+        ):
+            return e.ContextTooLong(
+                f"The conversation is too long for '{model}'. Start a new chat or "
+                "lower the context budget.",
+                provider=provider,
+                status=status,
+            )
+        if "model" in code_l or ("model" in detail_l and "not" in detail_l):
+            return e.ModelNotFound(
+                f"Model '{model}' is not available at {provider}. Pick another model.",
+                provider=provider,
+                status=status,
+            )
+        shown = f": {detail}" if detail else "."
+        return e.BadRequest(
+            f"{provider} refused the request{shown}",
+            provider=provider,
+            status=status,
+        )
+    if status == 529 or "overloaded" in code_l:
+        return e.ProviderUnavailable(
+            f"{provider} is overloaded right now — {_wait_hint(retry_after_s(headers))}.",
+            provider=provider,
+            status=status,
+            retryable=True,
+            retry_after_s=retry_after_s(headers),
+        )
+    if status >= 500:
+        return e.ProviderUnavailable(
+            f"{provider} had a server error ({status}) — {_wait_hint(retry_after_s(headers))}.",
+            provider=provider,
+            status=status,
+            retryable=True,
+            retry_after_s=retry_after_s(headers),
+        )
+    return e.BadRequest(
+        f"{provider} answered with an unexpected status {status}.",
+        provider=provider,
+        status=status,
+    )
+
+
+def body_error(body: object) -> tuple[str | None, str | None]:
+    """(message, code-or-type) from either provider's error body."""
+    if isinstance(body, Mapping):
+        inner: Any = body.get("error", body)
+        if isinstance(inner, Mapping):
+            message = inner.get("message")
+            code = inner.get("code") or inner.get("type")
+            return (
+                message if isinstance(message, str) else None,
+                code if isinstance(code, str) else None,
+            )
+    return None, None
+
+
+def midstream_error(provider: str, model: str, body: object) -> e.ChatError:
+    """An error object that arrived inside an HTTP 200 stream."""
+    message, code = body_error(body)
+    code_l = (code or "").lower()
+    if "overloaded" in code_l:
+        return e.ProviderUnavailable(
+            f"{provider} is overloaded right now — try again in a moment.",
+            provider=provider,
+            retryable=True,
+        )
+    if "rate" in code_l:
+        return e.RateLimited(
+            f"Rate limited by {provider} — try again in a moment.", provider=provider, retryable=True
+        )
+    shown = f": {message}" if message else "."
+    return e.ProviderUnavailable(
+        f"{provider} stopped the answer with an error{shown}", provider=provider, retryable=True
+    )
+
+
+def transport_error(exc: BaseException, *, provider: str, base_url: str | None, started: bool) -> e.ChatError:
+    """Connection refused, timeouts, drops and malformed streams (SDK or raw httpx2)."""
+    where = f" at {base_url}" if base_url else ""
+    chain = _chain(exc)
+    if any(isinstance(c, json.JSONDecodeError | httpx2.DecodingError | httpx2.SSEError) for c in chain):
+        return e.ProtocolError(
+            f"{provider} sent a garbled stream{' mid-answer' if started else ''}.",
+            provider=provider,
+            retryable=True,
+        )
+    if any(isinstance(c, httpx2.TimeoutException) for c in chain) or "timed out" in str(exc).lower():
+        return e.TimedOut(
+            f"{provider} did not answer in time — try again, or raise the timeout.",
+            provider=provider,
+            retryable=True,
+        )
+    if started or any(isinstance(c, httpx2.RemoteProtocolError | httpx2.ReadError) for c in chain):
+        return e.StreamInterrupted(
+            f"The connection to {provider} dropped {'mid-answer' if started else 'before the answer'}"
+            " — the text received so far is kept.",
+            provider=provider,
+            retryable=True,
+        )
+    return e.ConnectionFailed(
+        f"Could not reach {provider}{where}. Check the network or the base URL.",
+        provider=provider,
+        retryable=True,
+    )
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen

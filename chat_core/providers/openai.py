@@ -1,0 +1,140 @@
+"""OpenAI chat completions, and any OpenAI-compatible server (Ollama, vLLM, LM Studio)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlparse
+
+import openai
+from openai import Stream
+from openai.types.chat import ChatCompletionChunk
+
+from chat_core import errors as e
+from chat_core.providers._http import body_error, midstream_error, status_error, transport_error
+from chat_core.types import ChatRequest, FinishReport, TextDelta, UpstreamEvent, UsageReport
+
+
+class OpenAIProvider:
+    """Streams ``/chat/completions`` with ``stream_options={"include_usage": True}``."""
+
+    default_model = "gpt-4o-mini"
+
+    def __init__(
+        self,
+        api_key: str | None,
+        base_url: str | None = None,
+        *,
+        name: str = "openai",
+        label: str = "OpenAI",
+        compatible: bool = False,
+    ) -> None:
+        self.name = name
+        self.label = label
+        self._compatible = compatible
+        self._base_url = base_url
+        if not api_key and not compatible:
+            raise e.ConfigurationError(
+                "No OpenAI API key is configured. Add one in the sidebar, in "
+                ".streamlit/secrets.toml (OPENAI_API_KEY) or in the environment.",
+                provider=label,
+            )
+        # The SDK's own retries are off: the engine retries before the first token only and
+        # tells the person while it waits.
+        self._client = openai.OpenAI(
+            api_key=api_key or "not-needed",
+            base_url=base_url or None,
+            max_retries=0,
+        )
+
+    def open(self, request: ChatRequest) -> OpenAIUpstream:
+        messages: list[dict[str, str]] = []
+        if request.system:
+            messages.append({"role": "system", "content": request.system})
+        messages.extend({"role": m.role, "content": m.content} for m in request.messages)
+        kwargs: dict[str, Any] = {
+            "model": request.model,
+            "messages": messages,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            "timeout": request.timeout_s,
+        }
+        if request.temperature is not None:
+            kwargs["temperature"] = request.temperature
+        if request.max_tokens is not None:
+            # Compatible servers know the classic name; OpenAI itself prefers the new one.
+            key = "max_tokens" if self._compatible else "max_completion_tokens"
+            kwargs[key] = request.max_tokens
+        try:
+            stream: Stream[ChatCompletionChunk] = self._client.chat.completions.create(**kwargs)
+        except openai.APIStatusError as exc:
+            raise self._status_error(exc, request.model) from exc
+        except (openai.APIConnectionError, openai.APIError) as exc:
+            raise transport_error(exc, provider=self.label, base_url=self._base_url, started=False) from exc
+        return OpenAIUpstream(stream, self.label, request.model, self._base_url)
+
+    def _status_error(self, exc: openai.APIStatusError, model: str) -> e.ChatError:
+        message, code = body_error(exc.body)
+        return status_error(
+            exc.status_code,
+            provider=self.label,
+            model=model,
+            detail=message,
+            code=code,
+            headers=exc.response.headers,
+        )
+
+
+class OpenAIUpstream:
+    def __init__(self, stream: Stream[ChatCompletionChunk], label: str, model: str, base_url: str | None) -> None:
+        self._stream = stream
+        self._label = label
+        self._model = model
+        self._base_url = base_url
+        self._closed = threading.Event()
+
+    def __iter__(self) -> Iterator[UpstreamEvent]:
+        started = False
+        try:
+            for chunk in self._stream:
+                if chunk.usage is not None:
+                    yield UsageReport(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                if not chunk.choices:
+                    continue
+                choice = chunk.choices[0]
+                text = choice.delta.content if choice.delta is not None else None
+                if text:
+                    started = True
+                    yield TextDelta(text)
+                if choice.finish_reason is not None:
+                    yield FinishReport(cut_off=choice.finish_reason == "length")
+        except openai.APIStatusError as exc:
+            message, code = body_error(exc.body)
+            raise status_error(
+                exc.status_code, provider=self._label, model=self._model, detail=message, code=code
+            ) from exc
+        except openai.APIError as exc:
+            if isinstance(exc, openai.APIConnectionError):
+                raise transport_error(exc, provider=self._label, base_url=self._base_url, started=started) from exc
+            # An error object inside the 200 stream.
+            raise midstream_error(self._label, self._model, {"error": exc.body}) from exc
+        except Exception as exc:  # raw transport/decoding errors that the SDK does not wrap
+            if self._closed.is_set():
+                return
+            raise transport_error(exc, provider=self._label, base_url=self._base_url, started=started) from exc
+
+    def close(self) -> None:
+        if not self._closed.is_set():
+            self._closed.set()
+            self._stream.close()
+
+
+def compatible_label(base_url: str | None) -> str:
+    """"Ollama at localhost:11434"-style label for an OpenAI-compatible base URL."""
+    if not base_url:
+        return "the OpenAI-compatible server"
+    host = urlparse(base_url).netloc or base_url
+    if host.endswith(":11434"):
+        return f"Ollama at {host}"
+    return f"the server at {host}"
