@@ -1,0 +1,207 @@
+"""A conversation: system prompt plus turns, trimming, export and import.
+
+``Conversation`` and ``Turn`` are mutable on purpose: the UI appends the assistant turn
+*before* streaming and updates it in place as text arrives, so a stopped run keeps the
+partial answer (STREAMLIT_NOTES 4-5).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chat_core.errors import ConversationFormatError
+from chat_core.metrics import StreamMetrics
+from chat_core.types import Message, Role, StreamStatus
+
+CHARS_PER_TOKEN = 4
+FORMAT_VERSION = 1
+
+
+@dataclass(slots=True)
+class Turn:
+    """One message. Mutable: an assistant turn is filled in while it streams."""
+
+    role: Role
+    content: str
+    status: StreamStatus = StreamStatus.COMPLETE
+    metrics: StreamMetrics | None = None
+    error: str | None = None
+    """The plain-language error shown with the turn, if the answer failed."""
+    error_kind: str | None = None
+    provider: str | None = None
+    model: str | None = None
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    created_at: float = field(default_factory=time.time)
+
+    @property
+    def in_context(self) -> bool:
+        """Whether the turn is sent back to the model (failed turns without text are not)."""
+        return bool(self.content.strip())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "role": self.role,
+            "content": self.content,
+            "status": str(self.status),
+            "error": self.error,
+            "error_kind": self.error_kind,
+            "provider": self.provider,
+            "model": self.model,
+            "created_at": self.created_at,
+            "metrics": None if self.metrics is None else self.metrics.to_dict(timeline=True),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Turn:
+        if not isinstance(data, dict):
+            raise ValueError("a message must be an object")
+        role = data.get("role")
+        content = data.get("content")
+        if role not in ("user", "assistant"):
+            raise ValueError(f"unknown role {role!r}")
+        if not isinstance(content, str):
+            raise ValueError("message content must be text")
+        metrics = data.get("metrics")
+        return cls(
+            role=role,
+            content=content,
+            status=StreamStatus(data.get("status", "complete")),
+            metrics=None if metrics is None else StreamMetrics.from_dict(metrics),
+            error=_opt_str(data.get("error")),
+            error_kind=_opt_str(data.get("error_kind")),
+            provider=_opt_str(data.get("provider")),
+            model=_opt_str(data.get("model")),
+            id=str(data.get("id") or uuid.uuid4().hex[:12]),
+            created_at=float(data.get("created_at") or time.time()),
+        )
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def estimate_tokens(text: str) -> int:
+    return -(-len(text) // CHARS_PER_TOKEN)
+
+
+@dataclass(slots=True)
+class Conversation:
+    """System prompt and turns. Mutable; owned by one session."""
+
+    system: str = "You are a helpful assistant."
+    turns: list[Turn] = field(default_factory=list)
+
+    def add_user(self, content: str) -> Turn:
+        turn = Turn("user", content)
+        self.turns.append(turn)
+        return turn
+
+    def add_assistant(self, *, provider: str | None = None, model: str | None = None) -> Turn:
+        """An empty assistant turn in status "streaming", to be filled in place."""
+        turn = Turn("assistant", "", status=StreamStatus.STREAMING, provider=provider, model=model)
+        self.turns.append(turn)
+        return turn
+
+    def clear(self) -> None:
+        self.turns.clear()
+
+    def last_user_index(self) -> int | None:
+        for index in range(len(self.turns) - 1, -1, -1):
+            if self.turns[index].role == "user":
+                return index
+        return None
+
+    def messages(self, *, upto: int | None = None, budget_tokens: int | None = None) -> tuple[Message, ...]:
+        """What is sent to the model: turns before ``upto`` (all by default) that carry text,
+        trimmed oldest-first to ``budget_tokens`` (system prompt counted, never dropped; the
+        newest user message is never dropped). Consecutive same-role turns are merged so
+        providers that insist on alternation accept the history."""
+        turns = [t for t in self.turns[:upto] if t.in_context]
+        merged: list[Message] = []
+        for turn in turns:
+            if merged and merged[-1].role == turn.role:
+                merged[-1] = Message(turn.role, merged[-1].content + "\n\n" + turn.content)
+            else:
+                merged.append(Message(turn.role, turn.content))
+        while merged and merged[0].role == "assistant":
+            merged.pop(0)
+        if budget_tokens is None:
+            return tuple(merged)
+        return tuple(trim_to_budget(merged, budget_tokens, system=self.system))
+
+    def to_markdown(self) -> str:
+        lines = ["# Streamchat conversation", ""]
+        if self.system:
+            lines += [f"**System prompt:** {self.system}", ""]
+        for turn in self.turns:
+            who = "You" if turn.role == "user" else "Assistant"
+            lines += [f"## {who}", "", turn.content or "*(no text)*", ""]
+            if turn.role == "assistant":
+                notes = []
+                if turn.status not in (StreamStatus.COMPLETE, StreamStatus.STREAMING):
+                    notes.append(f"status: {turn.status}")
+                if turn.error:
+                    notes.append(f"error: {turn.error}")
+                if turn.model:
+                    notes.append(f"model: {turn.model}")
+                if notes:
+                    lines += [f"*({'; '.join(notes)})*", ""]
+        return "\n".join(lines).rstrip() + "\n"
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "format": "streamchat",
+                "version": FORMAT_VERSION,
+                "system": self.system,
+                "messages": [t.to_dict() for t in self.turns],
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+
+    def load_json(self, text: str | bytes) -> None:
+        """Replace this conversation with an exported one. On any problem raise
+        ``ConversationFormatError`` and change nothing."""
+        try:
+            data = json.loads(text)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ConversationFormatError("That file is not valid JSON, so nothing was imported.") from exc
+        try:
+            if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
+                raise ValueError("expected an object with a 'messages' list")
+            system = data.get("system", self.system)
+            if not isinstance(system, str):
+                raise ValueError("system prompt must be text")
+            turns = [Turn.from_dict(item) for item in data["messages"]]
+        except (ValueError, TypeError, KeyError) as exc:
+            raise ConversationFormatError(
+                f"That file is not a Streamchat conversation ({exc}), so nothing was imported."
+            ) from exc
+        for turn in turns:
+            if turn.status == StreamStatus.STREAMING:
+                turn.status = StreamStatus.STOPPED
+        self.system = system
+        self.turns = turns
+
+
+def trim_to_budget(messages: Iterable[Message], budget_tokens: int, *, system: str | None = None) -> list[Message]:
+    """Drop the oldest messages until the estimate fits; keep the last message always, and
+    start on a user message."""
+    kept = list(messages)
+    fixed = estimate_tokens(system or "")
+
+    def total() -> int:
+        return fixed + sum(estimate_tokens(m.content) for m in kept)
+
+    while len(kept) > 1 and total() > budget_tokens:
+        kept.pop(0)
+        while len(kept) > 1 and kept[0].role == "assistant":
+            kept.pop(0)
+    return kept
