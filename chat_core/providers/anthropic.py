@@ -42,7 +42,9 @@ class AnthropicProvider:
         if request.system:
             kwargs["system"] = request.system
         if request.temperature is not None:
-            kwargs["temperature"] = request.temperature
+            # anthropic>=1 dropped sampling parameters from the method signatures (newer models
+            # ignore or refuse them); the API still reads them from the body.
+            kwargs["extra_body"] = {"temperature": request.temperature}
         manager = self._client.messages.stream(**kwargs)
         try:
             stream = manager.__enter__()
