@@ -1,0 +1,159 @@
+"""Server-sent events in the seed's format, for the HTTP API and any other SSE face.
+
+Per frame ``data: {"content": "…"}``; at the end ``data: {"done": true, "metrics": {…}}`` with
+the seed's metrics keys first; a failure as ``data: {"error": {"message": …, "retryable": …}}``
+after whatever text had arrived. While a retry waits, ``data: {"notice": "…"}``. Every event
+is one ``data:`` line (JSON escapes newlines).
+
+The encoders are pure; ``sse_events`` (blocking) and ``aiter_sse`` (asyncio, for ASGI
+servers) turn a ``ChatStream`` into bytes and cancel it when the consumer goes away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import threading
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from typing import Any
+
+from chat_core.errors import ChatError
+from chat_core.metrics import StreamMetrics
+from chat_core.stream import ChatStream, StreamResult
+from chat_core.types import StreamStatus
+
+MEDIA_TYPE = "text/event-stream"
+HEADERS: dict[str, str] = {
+    "Cache-Control": "no-cache, no-transform",
+    # nginx and similar proxies buffer responses unless told not to.
+    "X-Accel-Buffering": "no",
+}
+"""Response headers that keep proxies from buffering or transforming the stream."""
+
+HEARTBEAT = b": keep-alive\n\n"
+"""An SSE comment: ignored by clients, keeps idle proxies open and reveals a gone client."""
+
+
+def encode_event(data: Mapping[str, Any]) -> bytes:
+    """One SSE event: ``data: <json>`` and a blank line."""
+    return b"data: " + json.dumps(data, ensure_ascii=False).encode() + b"\n\n"
+
+
+def content_event(text: str) -> bytes:
+    return encode_event({"content": text})
+
+
+def notice_event(text: str) -> bytes:
+    """A retry notice while the answer waits ("Rate limited by OpenAI — retrying in 2 s");
+    clients that only know the seed's three events ignore it."""
+    return encode_event({"notice": text})
+
+
+def done_event(metrics: StreamMetrics | Mapping[str, Any]) -> bytes:
+    data = metrics.to_dict() if isinstance(metrics, StreamMetrics) else dict(metrics)
+    return encode_event({"done": True, "metrics": data})
+
+
+def error_event(message: str, *, retryable: bool = False, kind: str | None = None) -> bytes:
+    error: dict[str, Any] = {"message": message, "retryable": retryable}
+    if kind is not None:
+        error["kind"] = kind
+    return encode_event({"error": error})
+
+
+def chat_error_event(error: ChatError) -> bytes:
+    """The error event for a ``ChatError``: its ``user_message``, never internals."""
+    return error_event(error.user_message, retryable=error.retryable, kind=error.kind)
+
+
+def end_event(result: StreamResult) -> bytes:
+    """``done`` (complete, stopped or cut off; the status is in the metrics) or ``error``."""
+    if result.status is StreamStatus.ERROR:
+        if result.error is not None:
+            return chat_error_event(result.error)
+        return error_event("The answer failed.")
+    return done_event(result.metrics)
+
+
+def sse_events(stream: ChatStream, *, min_interval_s: float = 0.05) -> Iterator[bytes]:
+    """The whole answer as SSE bytes: coalesced content frames, then ``done`` or ``error``.
+
+    Closing the generator early (the client went away) cancels the stream.
+    """
+    notices: list[str] = []
+    try:
+        for frame in stream.frames(min_interval_s, on_notice=notices.append):
+            while notices:
+                yield notice_event(notices.pop(0))
+            yield content_event(frame)
+        for notice in notices:
+            yield notice_event(notice)
+        yield end_event(stream.wait())
+    finally:
+        if not stream.done:
+            stream.cancel()
+
+
+async def aiter_sse(
+    stream: ChatStream,
+    *,
+    min_interval_s: float = 0.05,
+    heartbeat_s: float = 15.0,
+) -> AsyncIterator[bytes]:
+    """``sse_events`` for asyncio servers without blocking the event loop or its executor.
+
+    A pump thread reads ``stream.frames()`` and hands events to the loop. While nothing
+    arrives, an SSE comment is sent every ``heartbeat_s`` so a client that has gone away is
+    noticed even during a long wait. Cancelling or closing the iterator (the server noticed the
+    disconnect) cancels the stream, which closes the upstream response.
+    """
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+
+    def put(item: bytes | None) -> None:
+        # The loop may be gone already when the server shuts down; the stream is over then.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+
+    def pump() -> None:
+        try:
+            for frame in stream.frames(min_interval_s, on_notice=lambda n: put(notice_event(n))):
+                put(content_event(frame))
+        finally:
+            put(None)
+
+    threading.Thread(target=pump, name="sse-pump", daemon=True).start()
+    try:
+        while True:
+            try:
+                event = await asyncio.wait_for(queue.get(), heartbeat_s)
+            except TimeoutError:
+                yield HEARTBEAT
+                continue
+            if event is None:
+                break
+            yield event
+        result = stream.result
+        if result is None:  # frames() has ended, so the result is moments away
+            result = await asyncio.to_thread(stream.wait)
+        yield end_event(result)
+    finally:
+        if not stream.done:
+            stream.cancel()
+
+
+def parse_events(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """Decode the ``data:`` events of an SSE body (lines without their newline), for clients
+    and tests. Comments and other fields are skipped; multi-line data is joined."""
+    data: list[str] = []
+    for line in lines:
+        if line == "":
+            if data:
+                yield json.loads("\n".join(data))
+                data = []
+        elif line.startswith("data:"):
+            value = line[5:]
+            data.append(value[1:] if value.startswith(" ") else value)
+    if data:
+        yield json.loads("\n".join(data))
