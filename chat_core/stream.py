@@ -116,6 +116,8 @@ class ChatStream:
         self._upstream: Upstream | None = None
         self._thread: threading.Thread | None = None
         self._started_at_s: float | None = None
+        self._consumer_waiting = False
+        self._first_taken = threading.Event()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -204,8 +206,7 @@ class ChatStream:
         try:
             while True:
                 with self._cond:
-                    while index >= len(self._chunks) and not self._finished:
-                        self._cond.wait()
+                    self._wait_for_chunks(index)
                     pending = self._chunks[index:]
                     index = len(self._chunks)
                     finished = self._finished
@@ -245,8 +246,12 @@ class ChatStream:
                                 break
                             self._cond.wait(remaining)
                         else:
+                            self._consumer_waiting = True
                             self._cond.wait()
+                            self._consumer_waiting = False
                     frame = "".join(self._chunks[index:])
+                    if frame:
+                        self._first_taken.set()
                     index = len(self._chunks)
                     new_notices = self._notices[notices_seen:]
                     notices_seen = len(self._notices)
@@ -284,10 +289,18 @@ class ChatStream:
 
     def _take_after(self, index: int) -> tuple[list[str], bool]:
         with self._cond:
-            while index >= len(self._chunks) and not self._finished:
-                self._cond.wait()
+            self._wait_for_chunks(index)
             pending = self._chunks[index:]
             return pending, self._finished and index + len(pending) >= len(self._chunks)
+
+    def _wait_for_chunks(self, index: int) -> None:
+        """With the lock held: wait until there is a chunk past ``index`` or the end."""
+        self._consumer_waiting = True
+        while index >= len(self._chunks) and not self._finished:
+            self._cond.wait()
+        self._consumer_waiting = False
+        if self._chunks:
+            self._first_taken.set()
 
     # -- worker ----------------------------------------------------------------------------
 
@@ -319,7 +332,12 @@ class ChatStream:
                         recorder.chunk(self._clock(), len(event.text))
                         with self._cond:
                             self._chunks.append(event.text)
+                            first = len(self._chunks) == 1
                             self._cond.notify_all()
+                        if first and self._consumer_waiting:
+                            # Hand the GIL to the waiting consumer: a busy reader would otherwise
+                            # keep it for the 5 ms switch interval, delaying the first token.
+                            self._first_taken.wait(0.005)
                         if self._on_token is not None:
                             self._call(self._on_token, event.text)
                     elif isinstance(event, UsageReport):
