@@ -56,12 +56,10 @@ def core(base: str, chunks: int, *, frames: bool) -> tuple[float, float, int]:
     started = time.perf_counter()
     stream = ChatStream(provider, request, retry=RetryPolicy(max_retries=0))
     first = None
-    pieces = 0
     source = stream.frames(0.05) if frames else stream
     for _ in source:
         if first is None:
             first = time.perf_counter()
-        pieces += 1
     end = time.perf_counter()
     result = stream.wait()
     assert first is not None and result.metrics.chunk_count == chunks, result.status
