@@ -14,7 +14,7 @@ from chat_core.providers.demo import DemoProvider
 def make_provider(settings: ProviderSettings) -> Provider:
     """Build the provider; raises ``ConfigurationError`` (e.g. no key) in plain words."""
     if settings.provider == "demo":
-        return DemoProvider()
+        return DemoProvider.from_env()
     if settings.provider == "openai":
         from chat_core.providers.openai import OpenAIProvider
 

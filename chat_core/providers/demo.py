@@ -9,9 +9,11 @@ a sleeping stream at once.
 from __future__ import annotations
 
 import hashlib
+import math
+import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from chat_core.types import ChatRequest, FinishReport, TextDelta, UpstreamEvent, UsageReport
 
@@ -26,6 +28,20 @@ class DemoProvider:
     def __init__(self, *, ttft_s: float = 0.35, chunks_per_s: float = 60.0) -> None:
         self.ttft_s = ttft_s
         self.chunks_per_s = chunks_per_s
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> DemoProvider:
+        """Speed from ``STREAMCHAT_DEMO_TTFT_S`` and ``STREAMCHAT_DEMO_CHUNKS_PER_S`` (0 = no
+        pacing), e.g. for fast subprocess tests; unset or invalid values keep the defaults."""
+        env = os.environ if environ is None else environ
+        demo = cls()
+        ttft = _env_float(env, "STREAMCHAT_DEMO_TTFT_S")
+        rate = _env_float(env, "STREAMCHAT_DEMO_CHUNKS_PER_S")
+        if ttft is not None:
+            demo.ttft_s = ttft
+        if rate is not None:
+            demo.chunks_per_s = rate
+        return demo
 
     def open(self, request: ChatRequest) -> DemoUpstream:
         prompt = request.messages[-1].content if request.messages else ""
@@ -82,6 +98,14 @@ class DemoUpstream:
 
     def close(self) -> None:
         self._closed.set()
+
+
+def _env_float(env: Mapping[str, str], name: str) -> float | None:
+    try:
+        value = float(env.get(name, ""))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value >= 0 else None
 
 
 def _tokens(chars: int) -> int:
