@@ -1,0 +1,317 @@
+"""The terminal chat: ``python -m chat_core``.
+
+The seed's StreamingChat loop on top of the engine: ``You:`` / ``Assistant:``, tokens printed
+as they arrive, the history kept in a ``Conversation``. Ctrl-C during an answer stops that
+answer (the provider stops generating; the partial text stays in the history, marked
+"[stopped]"); Ctrl-C at the prompt, ``quit``, ``exit`` or end of input leave with status 0.
+With piped stdin no prompts are printed, and the chat reads until end of input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+from typing import TextIO
+
+from chat_core.api import DEFAULT_SYSTEM_PROMPT
+from chat_core.config import (
+    BASE_URL_VARS,
+    DEFAULT_COMPATIBLE_BASE_URL,
+    KEY_VARS,
+    MODELS,
+    PROVIDERS,
+    check_temperature,
+    default_provider,
+    resolve,
+)
+from chat_core.conversation import Conversation
+from chat_core.errors import ChatError
+from chat_core.metrics import StreamMetrics
+from chat_core.providers import make_provider
+from chat_core.providers.base import Provider
+from chat_core.stream import ChatStream, StreamResult
+from chat_core.types import ChatRequest, StreamStatus
+
+STOPPED_MARK = "[stopped]"
+QUIT_WORDS = frozenset({"quit", "exit"})
+
+EPILOG = f"""\
+commands at the You: prompt
+  clear          start a new conversation (the system prompt stays)
+  quit, exit     leave (so do Ctrl-D and Ctrl-C at the prompt)
+  Ctrl-C         while an answer streams: stop it; the partial answer is kept,
+                 marked {STOPPED_MARK}, and the conversation goes on
+
+providers (--provider)
+  demo               offline simulated answers: no key, no network
+  openai             OpenAI chat completions (default model {MODELS['openai'][0]})
+  anthropic          Anthropic messages (default model {MODELS['anthropic'][0]})
+  openai-compatible  any OpenAI-compatible server: Ollama, vLLM, LM Studio
+                     (default base URL {DEFAULT_COMPATIBLE_BASE_URL})
+  Without --provider the first one with a key is used (OpenAI, Anthropic,
+  compatible), else demo.
+
+environment
+  {KEY_VARS['openai']:<30}key for openai
+  {BASE_URL_VARS['openai']:<30}base URL for openai (proxies, gateways)
+  {KEY_VARS['anthropic']:<30}key for anthropic
+  {BASE_URL_VARS['anthropic']:<30}base URL for anthropic
+  {KEY_VARS['openai-compatible']:<30}key for openai-compatible (often not needed)
+  {BASE_URL_VARS['openai-compatible']:<30}base URL for openai-compatible
+  STREAMCHAT_DEMO_TTFT_S        demo: seconds before the first token (0.35)
+  STREAMCHAT_DEMO_CHUNKS_PER_S  demo: chunks per second, 0 = no pacing (60)
+  Keys are read from the environment only; they are never printed.
+
+examples
+  python -m chat_core                          # demo, or the provider you have a key for
+  python -m chat_core --provider openai --model gpt-4o --metrics
+  python -m chat_core --provider anthropic --system "Answer in one sentence."
+  python -m chat_core --provider openai-compatible --base-url http://localhost:11434/v1 --model llama3.2
+  echo "Explain SSE in two lines" | python -m chat_core --provider demo
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m chat_core",
+        description=(
+            "Chat with a language model in the terminal; answers stream token by token. "
+            "Reads prompts from the keyboard or from piped stdin."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--provider", choices=PROVIDERS, help="who answers (default: see below)")
+    parser.add_argument("--model", help="model name (default: the provider's default model)")
+    parser.add_argument(
+        "--system", default=DEFAULT_SYSTEM_PROMPT, help=f"system prompt (default: {DEFAULT_SYSTEM_PROMPT!r})"
+    )
+    parser.add_argument(
+        "--metrics",
+        action="store_true",
+        help="after each answer print time to first token, total time, chunks, chars/s, "
+        "tokens in/out and tokens/s",
+    )
+    parser.add_argument("--base-url", help="API base URL (overrides the *_BASE_URL variable)")
+    parser.add_argument("--temperature", type=float, help="sampling temperature (provider's default)")
+    parser.add_argument("--max-tokens", type=_positive_int, help="upper bound on the answer's tokens")
+    parser.add_argument(
+        "--timeout", type=float, default=60.0, help="seconds to wait for the provider (default: 60)"
+    )
+    return parser
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number <= 0:
+        raise argparse.ArgumentTypeError("must be a positive whole number")
+    return number
+
+
+def format_metrics(metrics: StreamMetrics) -> str:
+    """One line: TTFT, total, chunks, chars/s, tokens in/out, tokens/s ("n/a" when unknown)."""
+
+    def num(value: float | int | None, fmt: str) -> str:
+        return "n/a" if value is None else format(value, fmt)
+
+    return (
+        f"[metrics] TTFT {num(metrics.ttft_s, '.2f')} s | total {metrics.total_s:.2f} s"
+        f" | {metrics.chunk_count} chunks | {num(metrics.chars_per_s, '.0f')} chars/s"
+        f" | tokens in {num(metrics.input_tokens, 'd')} / out {num(metrics.output_tokens, 'd')}"
+        f" | {num(metrics.tokens_per_s, '.1f')} tokens/s"
+    )
+
+
+class TerminalChat:
+    """The chat loop. Mutable: holds the conversation and the answer streaming now."""
+
+    def __init__(
+        self,
+        provider: Provider,
+        *,
+        model: str | None = None,
+        system: str = DEFAULT_SYSTEM_PROMPT,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        timeout_s: float = 60.0,
+        show_metrics: bool = False,
+        stdin: TextIO = sys.stdin,
+        stdout: TextIO = sys.stdout,
+        stderr: TextIO = sys.stderr,
+        interactive: bool | None = None,
+    ) -> None:
+        self.provider = provider
+        self.model = model or provider.default_model
+        self.conversation = Conversation(system=system)
+        self.temperature = temperature
+        self.max_tokens = max_tokens
+        self.timeout_s = timeout_s
+        self.show_metrics = show_metrics
+        self.stdin = stdin
+        self.stdout = stdout
+        self.stderr = stderr
+        self.interactive = stdin.isatty() if interactive is None else interactive
+        self._lock = threading.Lock()
+        self._current: ChatStream | None = None
+        self._stop_requested = False
+
+    # -- Ctrl-C ------------------------------------------------------------------------------
+
+    def interrupt(self) -> None:
+        """Ctrl-C: stop the answer streaming now; at the prompt (or pressed twice) quit."""
+        with self._lock:
+            stream = self._current
+            if stream is None or self._stop_requested:
+                raise KeyboardInterrupt
+            self._stop_requested = True
+        # Closing the HTTP response can take a moment; keep the signal handler short.
+        threading.Thread(target=stream.cancel, name="chat-stop", daemon=True).start()
+
+    def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
+        self.interrupt()
+
+    # -- loop -------------------------------------------------------------------------------
+
+    def run(self) -> int:
+        """Chat until ``quit``/``exit``, end of input or Ctrl-C at the prompt; returns 0."""
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGINT, self._on_sigint)
+        try:
+            if self.interactive:
+                self._say(
+                    f"Chatting with {self.provider.label} ({self.model}). "
+                    "Type 'clear' to start over, 'quit' to leave; Ctrl-C stops an answer."
+                )
+            while True:
+                line = self._read()
+                if line is None:
+                    break
+                prompt = line.strip()
+                if not prompt:
+                    continue
+                if prompt.lower() in QUIT_WORDS:
+                    break
+                if prompt.lower() == "clear":
+                    self.conversation.clear()
+                    self._say("(conversation cleared)")
+                    continue
+                self.ask(prompt)
+        except KeyboardInterrupt:
+            self._say("")
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+            self._close_current()
+        return 0
+
+    def _read(self) -> str | None:
+        """The next line, or ``None`` at end of input."""
+        if self.interactive:
+            try:
+                return input("You: ")
+            except EOFError:
+                self._say("")
+                return None
+        line = self.stdin.readline()
+        return line if line else None
+
+    def ask(self, prompt: str) -> StreamResult:
+        """Stream one answer to ``prompt`` into the terminal and the history."""
+        conversation = self.conversation
+        conversation.add_user(prompt)
+        turn = conversation.add_assistant(provider=self.provider.name, model=self.model)
+        request = ChatRequest(
+            messages=conversation.messages(upto=len(conversation.turns) - 1),
+            model=self.model,
+            system=conversation.system,
+            temperature=self.temperature,
+            max_tokens=self.max_tokens,
+            timeout_s=self.timeout_s,
+        )
+        stream = ChatStream(self.provider, request)
+        with self._lock:
+            self._current = stream
+            self._stop_requested = False
+        try:
+            self._write("Assistant: ")
+            for frame in stream.frames(0.0, on_notice=self._notice):
+                turn.content += frame
+                self._write(frame)
+            result = stream.wait()
+        finally:
+            with self._lock:
+                self._current = None
+            if not stream.done:
+                stream.close()
+        turn.content = result.text
+        turn.status = result.status
+        turn.metrics = result.metrics
+        if result.status is StreamStatus.STOPPED:
+            self._write(f" {STOPPED_MARK}" if result.text else STOPPED_MARK)
+        elif result.status is StreamStatus.LENGTH:
+            self._write(" [cut off: max tokens reached]")
+        self._write("\n")
+        if result.error is not None:
+            turn.error = result.error.user_message
+            turn.error_kind = result.error.kind
+            self._error(result.error)
+        if self.show_metrics:
+            self._say(format_metrics(result.metrics))
+        return result
+
+    # -- output -----------------------------------------------------------------------------
+
+    def _close_current(self) -> None:
+        with self._lock:
+            stream = self._current
+        if stream is not None:
+            stream.close()
+
+    def _write(self, text: str) -> None:
+        self.stdout.write(text)
+        self.stdout.flush()
+
+    def _say(self, text: str) -> None:
+        self._write(text + "\n")
+
+    def _notice(self, notice: str) -> None:
+        self.stdout.flush()
+        self.stderr.write(f"({notice})\n")
+        self.stderr.flush()
+
+    def _error(self, error: ChatError) -> None:
+        self.stdout.flush()
+        hint = " (trying again may help)" if error.retryable else ""
+        self.stderr.write(f"Error: {error.user_message}{hint}\n")
+        self.stderr.flush()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m chat_core``; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):
+        # A terminal that cannot show a character must not end the chat.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+    name = args.provider or default_provider()
+    try:
+        check_temperature(name, args.temperature)
+        provider = make_provider(resolve(name, base_url=args.base_url))
+    except ChatError as exc:
+        sys.stderr.write(f"Error: {exc.user_message}\n")
+        return 2
+    chat = TerminalChat(
+        provider,
+        model=args.model,
+        system=args.system,
+        temperature=args.temperature,
+        max_tokens=args.max_tokens,
+        timeout_s=args.timeout,
+        show_metrics=args.metrics,
+    )
+    return chat.run()
