@@ -39,7 +39,8 @@ DEFAULT_COMPATIBLE_BASE_URL = "http://localhost:11434/v1"
 MODELS: dict[str, tuple[str, ...]] = {
     "demo": ("demo-1",),
     "openai": ("gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1", "o4-mini"),
-    "anthropic": ("claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1"),
+    # claude-sonnet-4-5 is the default asked for; the SDK marks it end-of-life on 2026-11-30.
+    "anthropic": ("claude-sonnet-4-5", "claude-sonnet-4-6", "claude-sonnet-5", "claude-haiku-4-5", "claude-opus-4-8"),
     "openai-compatible": ("llama3.2", "qwen2.5", "mistral"),
 }
 TEMPERATURE_RANGE: dict[str, tuple[float, float]] = {
