@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from types import TracebackType
 
-from chat_core.errors import ChatError, RateLimited, UnexpectedError
+from chat_core.errors import ChatError, ProviderUnavailable, RateLimited, UnexpectedError
 from chat_core.metrics import MetricsRecorder, StreamMetrics
 from chat_core.providers.base import Provider, Upstream
 from chat_core.types import (
@@ -35,7 +35,8 @@ Clock = Callable[[], float]
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """Retries before the first token only; never after text has arrived.
+    """Automatic retries of 429 and 5xx answers, before the first token only; never after text
+    has arrived.
 
     A retryable error is retried at most ``max_retries`` times, waiting the provider's
     ``retry-after`` (or ``backoff_s * 2**attempt``), but never longer than ``max_wait_s``:
@@ -47,6 +48,10 @@ class RetryPolicy:
     max_wait_s: float = 20.0
 
     def delay_for(self, error: ChatError, attempt: int) -> float | None:
+        # Only what the provider said is temporary (429, 5xx, 529, overload events); a refused
+        # connection or a timeout is shown at once with a Retry button instead.
+        if not isinstance(error, RateLimited | ProviderUnavailable):
+            return None
         if not error.retryable or attempt >= self.max_retries:
             return None
         delay = error.retry_after_s if error.retry_after_s is not None else self.backoff_s * 2**attempt

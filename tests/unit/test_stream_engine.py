@@ -299,3 +299,14 @@ def test_context_manager_closes_a_running_stream() -> None:
         assert next(iter(stream)) == "a"
         gate.set()
     assert stream.done
+
+
+def test_timeouts_and_refused_connections_are_not_retried_automatically() -> None:
+    from chat_core.errors import ConnectionFailed, TimedOut
+
+    for error in (TimedOut("slow", provider="Fake", retryable=True), ConnectionFailed("refused", provider="Fake", retryable=True)):
+        provider = ScriptedProvider(error, text_steps("never"))
+        result = make(provider, retry=RetryPolicy(max_retries=2, backoff_s=0)).wait(5)
+        assert result.error is error
+        assert result.error.retryable, "still offered to the person as retryable"
+        assert len(provider.attempts) == 1
