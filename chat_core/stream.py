@@ -78,6 +78,7 @@ TokenCallback = Callable[[str], None]
 ResultCallback = Callable[[StreamResult], None]
 ErrorCallback = Callable[[ChatError, StreamResult], None]
 NoticeCallback = Callable[[str], None]
+IdleCallback = Callable[[], None]
 
 
 class ChatStream:
@@ -227,11 +228,16 @@ class ChatStream:
         min_interval_s: float = 0.05,
         *,
         on_notice: NoticeCallback | None = None,
+        on_idle: IdleCallback | None = None,
+        idle_s: float = 0.25,
     ) -> Iterator[str]:
         """Coalesced text for UIs: the first chunk at once, then whatever arrived, at most
         one frame per ``min_interval_s``. The frames concatenate to exactly the chunks.
 
         ``on_notice`` is called on the consuming thread with each retry notice.
+        ``on_idle`` is called on the consuming thread each time ``idle_s`` passes with
+        nothing to yield (waiting for the first token, a retry wait, a stall): a UI whose
+        stop requests are only noticed when it draws something (Streamlit) can react there.
         Abandoning the iteration cancels the stream.
         """
         self.start()
@@ -240,6 +246,7 @@ class ChatStream:
         last_yield_s: float | None = None
         try:
             while True:
+                idle = False
                 with self._cond:
                     deadline = None if last_yield_s is None else last_yield_s + min_interval_s
                     while True:
@@ -252,8 +259,11 @@ class ChatStream:
                             self._cond.wait(remaining)
                         else:
                             self._consumer_waiting = True
-                            self._cond.wait()
+                            woke = self._cond.wait(None if on_idle is None else idle_s)
                             self._consumer_waiting = False
+                            if not woke:
+                                idle = True
+                                break
                     frame = "".join(self._chunks[index:])
                     if frame:
                         self._first_taken.set()
@@ -264,6 +274,8 @@ class ChatStream:
                 if on_notice is not None:
                     for notice in new_notices:
                         on_notice(notice)
+                if idle and not frame and on_idle is not None:
+                    on_idle()
                 if frame:
                     yield frame
                     last_yield_s = self._clock()
