@@ -1,0 +1,120 @@
+"""Streamchat: a chat that streams OpenAI, Anthropic or local-model answers token by token.
+
+Run with ``streamlit run app.py``. This file sets the page up, settles any answer a previous
+run left streaming, and hosts the chat page; other pages live in ``pages/``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+st.set_page_config(
+    page_title="Streamchat",
+    page_icon=":material/forum:",
+    layout="centered",
+    initial_sidebar_state="expanded",
+)
+
+from ui import actions, state, warmup  # noqa: E402  (set_page_config must come first)
+from ui.answer import stream_answer  # noqa: E402
+from ui.errors import page_guard  # noqa: E402
+from ui.messages import AVATARS, render_history, render_turn  # noqa: E402
+from ui.navigation import all_pages  # noqa: E402
+from ui.settings import ChatSettings, current_settings, init_settings, read_secrets  # noqa: E402
+from ui.sidebar import render_chat_sidebar  # noqa: E402
+
+# About 25k tokens; longer pastes are refused with a message instead of a failed request.
+MAX_PROMPT_CHARS = 100_000
+
+EXAMPLES = (
+    ("Explain streaming", "Explain in two short paragraphs why chat apps stream their answers."),
+    ("Retry with backoff", "Write a Python function that retries a call with exponential backoff."),
+    ("TTFT vs tokens/s", "Compare time to first token and tokens per second in a small table."),
+)
+
+DEMO_BANNER = (
+    "**Demo mode** — answers are simulated offline, no key needed. To talk to a real model, "
+    "choose OpenAI or Anthropic in the sidebar and paste a key (kept for this browser session "
+    "only), or set `OPENAI_API_KEY` / `ANTHROPIC_API_KEY` in `.streamlit/secrets.toml` or the "
+    "environment."
+)
+
+
+def chat_page() -> None:
+    with page_guard("drawing the chat page"):
+        _chat_page()
+
+
+def _chat_page() -> None:
+    secrets = read_secrets()
+    settings = current_settings(secrets)
+    conv = state.conversation()
+    conv.system = settings.system
+
+    # One character over the limit gets through (Streamlit cuts longer text to max_chars), so
+    # an oversize paste is refused with a message instead of being silently truncated.
+    prompt = st.chat_input(
+        "Ask anything…", key="prompt", submit_mode="stop", max_chars=MAX_PROMPT_CHARS + 1
+    )
+    pending = state.take_pending()
+    if prompt is None and pending is not None and pending.kind == "prompt":
+        prompt = pending.prompt
+    too_long = prompt is not None and len(prompt) > MAX_PROMPT_CHARS
+    if prompt is not None and (too_long or not prompt.strip()):
+        prompt = None  # whitespace is ignored; an oversize paste is explained below
+    answer_again = pending is not None and pending.kind == "answer" and bool(conv.turns)
+    streaming = prompt is not None or answer_again
+
+    stop_button = render_chat_sidebar(conv, secrets, streaming=streaming)
+    _header(settings)
+    for kind, text in state.take_flashes():
+        getattr(st, kind)(text)
+    if too_long:
+        st.warning(
+            f"That message is longer than {MAX_PROMPT_CHARS:,} characters, so it was not sent. "
+            "Shorten it or send it in parts.",
+            icon=":material/short_text:",
+        )
+
+    render_history(conv.turns, on_retry=actions.regenerate)
+    if prompt is not None:
+        render_turn(conv.add_user(prompt), last=False, on_retry=actions.regenerate)
+    if streaming:
+        stream_answer(
+            conv,
+            settings,
+            on_retry=actions.regenerate,
+            on_finish=lambda: stop_button.show(streaming=False),
+        )
+    elif not conv.turns:
+        _welcome()
+
+
+def _header(settings: ChatSettings) -> None:
+    st.title("Streamchat", anchor=False)
+    if settings.is_demo:
+        st.info(DEMO_BANNER, icon=":material/science:")
+
+
+def _welcome() -> None:
+    with st.chat_message("assistant", avatar=AVATARS["assistant"]):
+        st.markdown(
+            "**Hi!** Ask me anything below — the answer streams in as it is written, with its "
+            "time to first token and speed underneath. Or start with an example:"
+        )
+        columns = st.columns(len(EXAMPLES))
+        for index, (column, (label, text)) in enumerate(zip(columns, EXAMPLES, strict=True)):
+            column.button(
+                label,
+                key=f"example-{index}",
+                help=text,
+                on_click=actions.ask,
+                args=(text,),
+                width="stretch",
+            )
+
+
+warmup.start()
+init_settings(read_secrets())
+state.settle_active_answer()
+st.navigation(all_pages(chat_page)).run()

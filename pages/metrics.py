@@ -1,0 +1,88 @@
+"""Metrics: one row per answer of this session, charts, medians per model, CSV download."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from ui import navigation, state
+from ui.errors import page_guard
+from ui.messages import metrics_parts
+from ui.metrics_view import (
+    answers_frame,
+    measured,
+    medians_by_model,
+    per_answer_chart,
+    timeline_chart,
+)
+
+NUMBER_FORMATS = {
+    "TTFT (s)": st.column_config.NumberColumn(format="%.3f"),
+    "total (s)": st.column_config.NumberColumn(format="%.3f"),
+    "streaming (s)": st.column_config.NumberColumn(format="%.3f"),
+    "chars/s": st.column_config.NumberColumn(format="%.0f"),
+    "tokens/s": st.column_config.NumberColumn(format="%.1f"),
+    "#": st.column_config.NumberColumn(width="small"),
+}
+
+
+def metrics_page() -> None:
+    st.title("Metrics", anchor=False)
+    turns = state.answers()
+    rows = measured(turns)
+    if not rows:
+        st.info(
+            "No answers yet. Every answer of this session — finished, stopped or failed — "
+            "gets a row here with its time to first token, speed and token counts, plus charts "
+            "of how its text arrived.",
+            icon=":material/monitoring:",
+        )
+        st.page_link(navigation.chat_page(), label="Ask something in the chat", icon=":material/chat:")
+        return
+
+    frame = answers_frame(turns)
+    st.caption(f"{len(frame)} answer{'s' if len(frame) != 1 else ''} in this browser session.")
+    st.dataframe(frame, hide_index=True, column_config=NUMBER_FORMATS, key="answers_table")
+    st.download_button(
+        "Download CSV",
+        data=frame.to_csv(index=False),
+        file_name=f"streamchat-metrics-{time.strftime('%Y-%m-%d-%H%M')}.csv",
+        mime="text/csv",
+        key="download_csv",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+
+    left, right = st.columns(2)
+    left.altair_chart(per_answer_chart(frame, "TTFT (s)", "Time to first token"), width="stretch")
+    rate_column = "tokens/s" if frame["tokens/s"].notna().any() else "chars/s"
+    right.altair_chart(per_answer_chart(frame, rate_column, f"Speed ({rate_column})"), width="stretch")
+
+    st.subheader("How an answer arrived", anchor=False)
+    labels = {
+        number: f"#{number} · {m.model} · {time.strftime('%H:%M:%S', time.localtime(m.started_at))}"
+        for number, _turn, m in rows
+    }
+    chosen = st.selectbox(
+        "Answer",
+        list(labels),
+        index=len(labels) - 1,
+        format_func=labels.__getitem__,
+        key="timeline_answer",
+    )
+    number, turn, m = rows[chosen - 1]
+    st.caption(" · ".join([f"status {turn.status}", *metrics_parts(m)]))
+    if m.timeline:
+        st.altair_chart(timeline_chart(m), width="stretch")
+    else:
+        st.caption("No text arrived for this answer, so there is no timeline.")
+
+    st.subheader("Medians per model", anchor=False)
+    st.dataframe(
+        medians_by_model(frame), hide_index=True, column_config=NUMBER_FORMATS, key="medians_table"
+    )
+
+
+with page_guard("drawing the metrics page"):
+    metrics_page()

@@ -1,0 +1,63 @@
+"""Button callbacks of the chat page. They run at the start of the next run, before the page
+script, so each first settles an answer that may still be streaming."""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from chat_core.errors import ConversationFormatError
+from ui import state
+from ui.settings import SYSTEM
+
+log = logging.getLogger(__name__)
+
+IMPORT_UPLOADER = "import_chat_file"
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
+def new_chat() -> None:
+    state.settle_active_answer()
+    state.conversation().clear()
+
+
+def stop() -> None:
+    """The sidebar Stop: the click already interrupted the streaming run; cancel its upstream
+    and keep the partial answer, marked "stopped"."""
+    state.settle_active_answer()
+
+
+def regenerate() -> None:
+    """Drop the last answer (stopped, failed or complete) and answer the last prompt again."""
+    state.settle_active_answer()
+    conv = state.conversation()
+    while conv.turns and conv.turns[-1].role == "assistant":
+        conv.turns.pop()
+    if conv.turns:
+        state.request(state.Pending("answer"))
+
+
+def ask(prompt: str) -> None:
+    state.request(state.Pending("prompt", prompt))
+
+
+def import_chat() -> None:
+    """Replace the conversation with an uploaded Streamchat JSON export; on any problem keep
+    the current chat and say why."""
+    uploaded = st.session_state.get(IMPORT_UPLOADER)
+    if uploaded is None:
+        return
+    if uploaded.size > MAX_IMPORT_BYTES:
+        state.flash("error", "That file is larger than 5 MB, so nothing was imported.")
+        return
+    state.settle_active_answer()
+    conv = state.conversation()
+    try:
+        conv.load_json(uploaded.getvalue())
+    except ConversationFormatError as exc:
+        state.flash("error", exc.user_message)
+        return
+    st.session_state[SYSTEM] = conv.system
+    count = len(conv.turns)
+    state.flash("success", f"Imported {count} message{'s' if count != 1 else ''} from {uploaded.name}.")

@@ -1,0 +1,128 @@
+"""Streaming one assistant answer into the page without ever losing it.
+
+The order matters (STREAMLIT_NOTES 3-7):
+
+1. the empty assistant ``Turn`` joins the conversation and the metrics log, and the running
+   stream is recorded in session state, all *before* the first frame;
+2. frames update ``turn.content`` in place (a plain reference, no session state);
+3. ``finally`` cancels the upstream (the generator given to ``st.write_stream`` is abandoned
+   when the run is stopped) and copies the final result into the turn if it is there. It
+   never touches ``st.session_state``: after a Stop that access raises again. The stream's
+   own ``on_complete``/``on_error`` callbacks (worker thread) and the next run's
+   ``settle_active_answer`` fill in whatever ``finally`` could not.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from chat_core import ChatError, ChatStream, StreamResult, StreamStatus
+from chat_core.conversation import Conversation, Turn
+from ui import state
+from ui.errors import GENERIC_MESSAGE, log_unexpected
+from ui.messages import AVATARS, message_key, render_answer_footer, stream_markdown
+from ui.settings import ChatSettings
+
+FRAME_INTERVAL_S = 0.05
+"""Coalescing interval for ``ChatStream.frames`` (STREAMLIT_NOTES 1, 25); bench/ tunes it."""
+IDLE_CHECK_S = 0.25
+"""While nothing arrives, touch the page this often so Stop is noticed (STREAMLIT_NOTES 3)."""
+WAITING_HINT_AFTER_S = 0.6
+
+
+def stream_answer(
+    conv: Conversation,
+    settings: ChatSettings,
+    *,
+    on_retry: Callable[[], None],
+    on_finish: Callable[[], None] | None = None,
+) -> Turn:
+    """Answer the conversation's last user message; returns the (finished) assistant turn."""
+    turn = conv.add_assistant(provider=settings.provider, model=settings.model)
+    state.record_answer(turn)
+    messages = conv.messages(upto=len(conv.turns) - 1)
+
+    def finished(result: StreamResult) -> None:
+        state.apply_result(turn, result)
+
+    def failed(_error: ChatError, result: StreamResult) -> None:
+        state.apply_result(turn, result)
+
+    with st.chat_message("assistant", avatar=AVATARS["assistant"]):
+        try:
+            stream = settings.open_stream(messages, on_complete=finished, on_error=failed)
+        except ChatError as exc:
+            _fail(turn, exc.user_message, exc.kind)
+            render_answer_footer(turn, last=True, on_retry=on_retry)
+            return turn
+        state.set_active(stream, turn)
+        notice_slot = st.empty()
+        body = st.container(key=message_key(turn))
+        unexpected = False
+        try:
+            stream.start()
+            with body:
+                stream_markdown(_frames(stream, turn, notice_slot))
+        except Exception as exc:  # noqa: BLE001 - a bug of ours while drawing: logged, text kept
+            log_unexpected(exc, "streaming an answer")
+            unexpected = True
+        finally:
+            if not stream.done:
+                stream.cancel()
+            if stream.result is not None:
+                state.apply_result(turn, stream.result)
+        # From here on the run was not stopped: session state and the page are usable.
+        state.finish_turn(turn, stream)
+        state.clear_active(stream)
+        if unexpected:
+            _fail(turn, GENERIC_MESSAGE, "unexpected")
+        notice_slot.empty()
+        if on_finish is not None:
+            on_finish()
+        render_answer_footer(turn, last=True, on_retry=on_retry)
+    return turn
+
+
+def _frames(stream: ChatStream, turn: Turn, notice_slot: DeltaGenerator) -> Iterator[str]:
+    """The stream's coalesced frames, copied into the turn as they pass. Retry notices and
+    a "waiting" hint go to ``notice_slot``; touching it while idle is also what lets
+    Streamlit deliver a Stop during a long wait."""
+    started = time.perf_counter()
+    showing: list[str] = []  # what notice_slot shows now ("" = nothing)
+
+    def show(kind: str, text: str = "") -> None:
+        if kind == "notice":
+            notice_slot.info(text, icon=":material/hourglass_top:")
+        elif kind == "waiting":
+            notice_slot.caption(text)
+        else:
+            notice_slot.empty()
+        showing[:] = [kind]
+
+    def on_notice(text: str) -> None:
+        show("notice", text)
+
+    def on_idle() -> None:
+        waited = time.perf_counter() - started
+        if showing and showing[0] == "notice":
+            show("notice", stream.notice or "")
+        elif not turn.content and waited >= WAITING_HINT_AFTER_S:
+            show("waiting", f":material/hourglass_top: Waiting for the first token… {waited:.1f} s")
+        else:
+            show("none")
+
+    for frame in stream.frames(FRAME_INTERVAL_S, on_notice=on_notice, on_idle=on_idle, idle_s=IDLE_CHECK_S):
+        if showing and showing[0] != "none":
+            show("none")
+        turn.content += frame
+        yield frame
+
+
+def _fail(turn: Turn, message: str, kind: str) -> None:
+    turn.status = StreamStatus.ERROR
+    turn.error = message
+    turn.error_kind = kind

@@ -1,0 +1,106 @@
+"""Drawing chat turns: history, the live answer, the caption under each answer.
+
+The markdown of an answer always goes through two functions, ``show_markdown`` (a finished
+text) and ``stream_markdown`` (frames while it streams), both drawing inside an inner
+``st.container()`` of the chat message (STREAMLIT_NOTES 23), so the block-wise rendering of
+long answers is a change local to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import streamlit as st
+
+from chat_core import StreamMetrics, StreamStatus
+from chat_core.conversation import Turn
+
+AVATARS = {"user": ":material/person:", "assistant": ":material/smart_toy:"}
+
+STATUS_BADGES = {
+    StreamStatus.STOPPED: ":orange-badge[:material/stop_circle: Stopped]",
+    StreamStatus.LENGTH: ":orange-badge[:material/content_cut: Cut off at max tokens]",
+    StreamStatus.ERROR: ":red-badge[:material/error: Failed]",
+    StreamStatus.STREAMING: ":blue-badge[Streaming…]",
+}
+
+
+def display_text(text: str) -> str:
+    """Markdown that is safe to show: no raw HTML, ``$`` prices stay text."""
+    return text
+
+
+def show_markdown(text: str) -> None:
+    st.markdown(display_text(text))
+
+
+def stream_markdown(frames: Iterator[str]) -> None:
+    """Stream ``frames`` into the current container with ``st.write_stream``."""
+    st.write_stream(frames)
+
+
+def message_key(turn: Turn) -> str:
+    """The key of the inner container holding a turn's text (CSS class ``st-key-msg-<id>``)."""
+    return f"msg-{turn.id}"
+
+
+def render_history(turns: list[Turn], *, on_retry: Callable[[], None]) -> None:
+    last_index = len(turns) - 1
+    for index, turn in enumerate(turns):
+        render_turn(turn, last=index == last_index, on_retry=on_retry)
+
+
+def render_turn(turn: Turn, *, last: bool, on_retry: Callable[[], None]) -> None:
+    with st.chat_message(turn.role, avatar=AVATARS.get(turn.role)):
+        with st.container(key=message_key(turn)):
+            if turn.content:
+                show_markdown(turn.content)
+        if turn.role == "assistant":
+            render_answer_footer(turn, last=last, on_retry=on_retry)
+
+
+def render_answer_footer(turn: Turn, *, last: bool, on_retry: Callable[[], None]) -> None:
+    """Error box with Retry (failed answers), then the metrics caption."""
+    if turn.status == StreamStatus.ERROR:
+        st.error(turn.error or "The answer failed.", icon=":material/error:")
+        if last:
+            st.button(
+                "Retry",
+                key=f"retry-{turn.id}",
+                icon=":material/refresh:",
+                on_click=on_retry,
+            )
+    caption = answer_caption(turn)
+    if caption:
+        st.caption(caption)
+
+
+def answer_caption(turn: Turn) -> str:
+    """"TTFT 0.35 s · total 2.41 s · 52 tokens/s · 38 in / 226 out tokens · demo-1", with a
+    status badge first when the answer was stopped, cut off or failed."""
+    parts: list[str] = []
+    badge = STATUS_BADGES.get(turn.status)
+    if badge:
+        parts.append(badge)
+    if turn.metrics is not None:
+        parts.extend(metrics_parts(turn.metrics))
+    elif turn.model:
+        parts.append(turn.model)
+    return " · ".join(parts)
+
+
+def metrics_parts(m: StreamMetrics) -> list[str]:
+    parts: list[str] = []
+    if m.ttft_s is not None:
+        parts.append(f"TTFT {m.ttft_s:.2f} s")
+    parts.append(f"total {m.total_s:.2f} s")
+    if m.tokens_per_s is not None:
+        parts.append(f"{m.tokens_per_s:.0f} tokens/s")
+    elif m.chars_per_s is not None:
+        parts.append(f"{m.chars_per_s:.0f} chars/s")
+    if m.input_tokens is not None or m.output_tokens is not None:
+        tin = "?" if m.input_tokens is None else f"{m.input_tokens:,}"
+        tout = "?" if m.output_tokens is None else f"{m.output_tokens:,}"
+        parts.append(f"{tin} in / {tout} out tokens")
+    parts.append(m.model)
+    return parts

@@ -1,0 +1,132 @@
+"""Tables and Altair charts of answer metrics (the metrics page; reusable by a compare page)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import altair as alt
+import pandas as pd
+
+from chat_core import StreamMetrics
+from chat_core.config import PROVIDER_LABELS
+from chat_core.conversation import Turn
+
+COLUMNS = (
+    "#",
+    "time",
+    "provider",
+    "model",
+    "status",
+    "TTFT (s)",
+    "total (s)",
+    "streaming (s)",
+    "chunks",
+    "chars",
+    "chars/s",
+    "tokens in",
+    "tokens out",
+    "tokens/s",
+)
+
+
+def measured(turns: Sequence[Turn]) -> list[tuple[int, Turn, StreamMetrics]]:
+    """(answer number, turn, metrics) for every answer that was actually sent."""
+    out: list[tuple[int, Turn, StreamMetrics]] = []
+    for turn in turns:
+        if turn.metrics is not None:
+            out.append((len(out) + 1, turn, turn.metrics))
+    return out
+
+
+def answers_frame(turns: Sequence[Turn]) -> pd.DataFrame:
+    """One row per answer, in the order they were asked."""
+    rows = []
+    for number, turn, m in measured(turns):
+        rows.append(
+            {
+                "#": number,
+                "time": time.strftime("%H:%M:%S", time.localtime(m.started_at)),
+                "provider": PROVIDER_LABELS.get(m.provider, m.provider),
+                "model": m.model,
+                "status": str(turn.status),
+                "TTFT (s)": m.ttft_s,
+                "total (s)": m.total_s,
+                "streaming (s)": m.streaming_s,
+                "chunks": m.chunk_count,
+                "chars": m.char_count,
+                "chars/s": m.chars_per_s,
+                "tokens in": m.input_tokens,
+                "tokens out": m.output_tokens,
+                "tokens/s": m.tokens_per_s,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    for column in ("tokens in", "tokens out", "chunks", "chars"):
+        frame[column] = frame[column].astype("Int64")
+    for column in ("TTFT (s)", "total (s)", "streaming (s)", "chars/s", "tokens/s"):
+        frame[column] = frame[column].astype("Float64")
+    return frame
+
+
+def medians_by_model(frame: pd.DataFrame) -> pd.DataFrame:
+    grouped = frame.groupby(["provider", "model"], sort=True)
+    medians = grouped[["TTFT (s)", "total (s)", "tokens/s", "chars/s"]].median()
+    medians.insert(0, "answers", grouped.size())
+    return medians.reset_index()
+
+
+def per_answer_chart(frame: pd.DataFrame, column: str, title: str) -> alt.Chart:
+    data = frame.dropna(subset=[column])
+    return (
+        alt.Chart(data, title=title)
+        .mark_bar(cornerRadiusTopLeft=3, cornerRadiusTopRight=3)
+        .encode(
+            x=alt.X("#:O", title="answer"),
+            y=alt.Y(f"{column}:Q", title=column),
+            color=alt.Color("model:N", legend=alt.Legend(orient="bottom", title=None)),
+            tooltip=["#", "time", "model", "status", alt.Tooltip(f"{column}:Q", format=".2f")],
+        )
+        .properties(height=220)
+    )
+
+
+def timeline_frame(m: StreamMetrics) -> pd.DataFrame:
+    """Cumulative characters over time, starting at the request (0 s, 0 chars)."""
+    seconds = [0.0]
+    chars = [0]
+    total = 0
+    for arrival in m.timeline:
+        total += arrival.chars
+        seconds.append(arrival.offset_s)
+        chars.append(total)
+    if m.timeline:
+        seconds.append(m.total_s)
+        chars.append(total)
+    return pd.DataFrame({"seconds": seconds, "characters": chars})
+
+
+def timeline_chart(m: StreamMetrics) -> alt.Chart:
+    """Step line: flat stretches are stalls; the first rise is the time to first token."""
+    data = timeline_frame(m)
+    line = (
+        alt.Chart(data)
+        .mark_line(interpolate="step-after")
+        .encode(
+            x=alt.X("seconds:Q", title="seconds since the request"),
+            y=alt.Y("characters:Q", title="characters received"),
+            tooltip=[
+                alt.Tooltip("seconds:Q", format=".3f"),
+                alt.Tooltip("characters:Q", format=","),
+            ],
+        )
+    )
+    layers: list[alt.Chart] = [line]
+    if m.ttft_s is not None:
+        rule = (
+            alt.Chart(pd.DataFrame({"seconds": [m.ttft_s], "label": [f"TTFT {m.ttft_s:.2f} s"]}))
+            .mark_rule(strokeDash=[4, 4], color="gray")
+            .encode(x="seconds:Q", tooltip=["label:N"])
+        )
+        layers.append(rule)
+    return alt.layer(*layers).properties(height=260)
