@@ -1,7 +1,10 @@
 """Streamchat on one port: the Streamlit app (app.py) plus the SSE API.
 
-    streamlit run server.py            # UI at /, API at /api/stream, /api/chat, /api/demo
-    uvicorn server:app --port 8501     # the same, served by uvicorn directly
+    streamlit run server.py                          # UI at /, API at /api/stream, /api/chat, /api/demo
+    uvicorn server:app --port 8501 --no-access-log   # the same, served by uvicorn directly
+
+(``streamlit run`` logs no requests; uvicorn's access log would record prompts and
+``?token=`` query parameters, hence ``--no-access-log``.)
 
 The API's routes live in ``chat_core.http_api``; see the README for the format and the
 token rules (``STREAMCHAT_API_TOKEN``).

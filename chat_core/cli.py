@@ -10,6 +10,8 @@ With piped stdin no prompts are printed, and the chat reads until end of input.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
 import signal
 import sys
 import threading
@@ -183,6 +185,8 @@ class TerminalChat:
             previous = signal.signal(signal.SIGINT, self._on_sigint)
         try:
             if self.interactive:
+                with contextlib.suppress(ImportError):
+                    importlib.import_module("readline")  # line editing and history for input()
                 self._say(
                     f"Chatting with {self.provider.label} ({self.model}). "
                     "Type 'clear' to start over, 'quit' to leave; Ctrl-C stops an answer."
