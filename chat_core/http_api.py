@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
@@ -298,7 +299,7 @@ class ChatApi:
             params = params_from_query(request.query_params)
         except RequestRejected as rejected:
             return rejected.response()
-        return self._answer(params)
+        return await self._answer(params)
 
     async def chat(self, request: Request) -> Response:
         try:
@@ -306,7 +307,7 @@ class ChatApi:
             params = params_from_body(await _read_body(request, MAX_BODY_BYTES))
         except RequestRejected as rejected:
             return rejected.response()
-        return self._answer(params)
+        return await self._answer(params)
 
     async def demo(self, request: Request) -> Response:
         try:
@@ -323,7 +324,11 @@ class ChatApi:
             token=self._token,
         )
 
-    def _answer(self, params: ChatParams) -> Response:
+    async def _answer(self, params: ChatParams) -> Response:
+        # Reading secrets and building an SDK client (TLS context) are blocking: off the loop.
+        return await run_in_threadpool(self._start, params)
+
+    def _start(self, params: ChatParams) -> Response:
         secrets = load_secrets(self._secrets_paths)
         provider = params.provider or default_provider(secrets=secrets)
         try:
