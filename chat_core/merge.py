@@ -147,7 +147,13 @@ class MergedStream:
             if not self.done:
                 self.cancel()
 
-    def frames(self, min_interval_s: float = 0.05) -> Iterator[dict[str, str]]:
+    def frames(
+        self,
+        min_interval_s: float = 0.05,
+        *,
+        on_idle: Callable[[], None] | None = None,
+        idle_s: float = 0.25,
+    ) -> Iterator[dict[str, str]]:
         """Coalesced updates for UIs: ``{label: new text}`` since the previous frame.
 
         A stream's first text is sent at once (each column's time to first token stays
@@ -155,6 +161,11 @@ class MergedStream:
         frame is sent at once and holds its label (with ``""`` if no new text), so the UI can
         show that column's status without waiting for the others. Per label, the frames
         concatenate to exactly that stream's text.
+
+        ``on_idle`` is called on the consuming thread each time ``idle_s`` passes with nothing
+        to yield (as ``ChatStream.frames``): a UI that notices Stop only when it draws
+        (Streamlit) can react there, e.g. by refreshing each column's retry ``notice``.
+        Abandoning the iteration cancels every stream.
         """
         self.start()
         index = 0
@@ -164,6 +175,7 @@ class MergedStream:
         last_yield_s: float | None = None
         try:
             while True:
+                idle = False
                 with self._cond:
                     while True:
                         if len(self._ended) > ended_seen or self._all_ended():
@@ -179,8 +191,9 @@ class MergedStream:
                             if remaining <= 0:
                                 break
                             self._cond.wait(remaining)
-                        else:
-                            self._cond.wait()
+                        elif not self._cond.wait(None if on_idle is None else idle_s):
+                            idle = True
+                            break
                     news = self._events[index:]
                     index = len(self._events)
                     newly_ended = self._ended[ended_seen:]
@@ -196,6 +209,8 @@ class MergedStream:
                 if frame:
                     yield frame
                     last_yield_s = self._clock()
+                elif idle and on_idle is not None:
+                    on_idle()
                 if finished:
                     return
         finally:

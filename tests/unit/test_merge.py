@@ -238,6 +238,29 @@ def test_frames_report_a_finished_stream_at_once(wire: WireServer) -> None:
     assert merged.wait(5)["slow"].status is StreamStatus.STOPPED
 
 
+class StopPressed(Exception):
+    """Stands in for Streamlit's StopException, raised from the UI's idle hook."""
+
+
+def test_idle_hook_runs_while_waiting_and_can_abandon_every_stream() -> None:
+    merged = merge_streams({"a": ask(DemoProvider(ttft_s=5)), "b": ask(DemoProvider(ttft_s=5))})
+    idle_calls = 0
+
+    def on_idle() -> None:
+        nonlocal idle_calls
+        idle_calls += 1
+        if idle_calls == 3:
+            raise StopPressed
+
+    with pytest.raises(StopPressed):
+        for _frame in merged.frames(0.05, on_idle=on_idle, idle_s=0.02):
+            pytest.fail("no text should have arrived")
+
+    results = merged.wait(2)
+    assert idle_calls == 3
+    assert all(r.status is StreamStatus.STOPPED and r.text == "" for r in results.values())
+
+
 def test_cancel_and_close_are_idempotent_and_safe_before_start() -> None:
     merged = merge_streams({"a": ask(DemoProvider(ttft_s=5)), "b": ask(DemoProvider(ttft_s=5))})
     merged.cancel()
