@@ -15,12 +15,13 @@ st.set_page_config(
     initial_sidebar_state="expanded",
 )
 
-from ui import actions, state, warmup  # noqa: E402  (set_page_config must come first)
+from ui import actions, state  # noqa: E402  (set_page_config must come first)
 from ui.answer import stream_answer  # noqa: E402
 from ui.errors import page_guard  # noqa: E402
 from ui.messages import AVATARS, render_history, render_turn  # noqa: E402
 from ui.navigation import all_pages  # noqa: E402
-from ui.settings import ChatSettings, current_settings, init_settings, read_secrets  # noqa: E402
+from ui.session import begin_run  # noqa: E402
+from ui.settings import ChatSettings, current_settings, read_secrets  # noqa: E402
 from ui.sidebar import render_chat_sidebar  # noqa: E402
 
 # About 25k tokens; longer pastes are refused with a message instead of a failed request.
@@ -114,7 +115,5 @@ def _welcome() -> None:
             )
 
 
-warmup.start()
-init_settings(read_secrets())
-state.settle_active_answer()
+begin_run()
 st.navigation(all_pages(chat_page)).run()

@@ -16,6 +16,7 @@ from ui.metrics_view import (
     per_answer_chart,
     timeline_chart,
 )
+from ui.session import begin_run
 
 NUMBER_FORMATS = {
     "TTFT (s)": st.column_config.NumberColumn(format="%.3f"),
@@ -85,4 +86,5 @@ def metrics_page() -> None:
 
 
 with page_guard("drawing the metrics page"):
+    begin_run()
     metrics_page()

@@ -13,6 +13,7 @@ never pre-filled into a widget (that would send the key back to the browser), ne
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -144,7 +145,7 @@ def init_settings(secrets: Mapping[str, str]) -> None:
     """Give every plain settings key its default once per session."""
     ss = st.session_state
     if PROVIDER not in ss:
-        ss[PROVIDER] = default_provider(secrets=secrets)
+        ss[PROVIDER] = _default_provider(secrets)
     for name in PROVIDERS:
         ss.setdefault(model_key(name), MODELS[name][0])
     ss.setdefault(SYSTEM, DEFAULT_SYSTEM_PROMPT)
@@ -154,9 +155,19 @@ def init_settings(secrets: Mapping[str, str]) -> None:
         ss[BASE_URL] = secrets.get(BASE_URL_VARS["openai-compatible"]) or _env_compatible_url()
 
 
-def _env_compatible_url() -> str:
-    import os
+def _default_provider(secrets: Mapping[str, str]) -> str:
+    try:
+        return default_provider(secrets=secrets)
+    except ConfigurationError:
+        # A malformed base URL next to a key: start on that provider anyway, so the person
+        # sees the base URL problem when sending instead of a silent demo.
+        for name in ("openai", "anthropic"):
+            if secrets.get(KEY_VARS[name]) or os.environ.get(KEY_VARS[name], "").strip():
+                return name
+        return "demo"
 
+
+def _env_compatible_url() -> str:
     return os.environ.get(BASE_URL_VARS["openai-compatible"], "").strip() or DEFAULT_COMPATIBLE_BASE_URL
 
 

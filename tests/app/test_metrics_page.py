@@ -1,0 +1,73 @@
+"""The metrics page: one row per answer with the answer's own numbers, charts, medians, CSV."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.app.conftest import send
+from tests.wire_server import WireServer
+
+
+def test_one_row_per_answer_with_the_right_values(
+    app: Callable[..., AppTest], openai_wire: WireServer
+) -> None:
+    at = send(app().run(), "first")
+    at = send(at, "#wire:drop:5")
+    at = send(at, "third")
+    answers = at.session_state["answers"]
+    at.switch_page("pages/metrics.py").run()
+    assert not at.exception
+
+    table = at.dataframe[0].value
+    assert list(table["#"]) == [1, 2, 3]
+    assert list(table["status"]) == ["complete", "error", "complete"]
+    assert set(table["provider"]) == {"OpenAI"}
+    assert set(table["model"]) == {"gpt-4o-mini"}
+    for row, turn in zip(table.to_dict("records"), answers, strict=True):
+        m = turn.metrics
+        assert row["TTFT (s)"] == pytest.approx(m.ttft_s)
+        assert row["total (s)"] == pytest.approx(m.total_s)
+        assert row["streaming (s)"] == pytest.approx(m.streaming_s)
+        assert row["chunks"] == m.chunk_count
+        assert row["chars"] == m.char_count == len(turn.content)
+    first = table.to_dict("records")[0]
+    assert first["tokens out"] == answers[0].metrics.output_tokens
+    assert first["tokens in"] == answers[0].metrics.input_tokens
+    assert first["tokens/s"] == pytest.approx(answers[0].metrics.tokens_per_s)
+
+    assert len(at.get("vega_lite_chart")) == 3  # TTFT, speed, timeline
+    medians = at.dataframe[1].value
+    assert medians.to_dict("records")[0]["answers"] == 3
+    assert at.selectbox(key="timeline_answer").value == 3
+    assert any("TTFT" in c.value for c in at.caption)
+
+
+def test_answers_removed_from_the_chat_stay_on_the_metrics_page(
+    app: Callable[..., AppTest],
+) -> None:
+    at = send(app().run(), "hello")
+    at.button(key="regenerate").click().run()
+    at.button(key="new_chat").click().run()
+    at.switch_page("pages/metrics.py").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert len(table) == 2
+    assert list(table["model"]) == ["demo-1", "demo-1"]
+
+
+def test_a_failed_request_without_an_answer_gets_no_row(app: Callable[..., AppTest]) -> None:
+    at = send(app(provider="openai").run(), "no key here")  # refused before any request
+    at.switch_page("pages/metrics.py").run()
+    assert "No answers yet" in at.info[0].value
+
+
+def test_the_timeline_of_a_chosen_answer(app: Callable[..., AppTest]) -> None:
+    at = send(app().run(), "one")
+    at = send(at, "two")
+    at.switch_page("pages/metrics.py").run()
+    at.selectbox(key="timeline_answer").select(1).run()
+    assert not at.exception
+    assert at.selectbox(key="timeline_answer").value == 1
