@@ -122,7 +122,21 @@ class Conversation:
         trimmed oldest-first to ``budget_tokens`` (system prompt counted, never dropped; the
         newest user message is never dropped). Consecutive same-role turns are merged so
         providers that insist on alternation accept the history."""
-        turns = [t for t in self.turns[:upto] if t.in_context]
+        window = self.turns[:upto]
+        # A prompt whose answer failed without any text is not sent again: the person sees
+        # the error and retries or asks anew, and a retry re-sends the prompt itself.
+        turns = [
+            t
+            for i, t in enumerate(window)
+            if t.in_context
+            and not (
+                t.role == "user"
+                and i + 1 < len(window)
+                and window[i + 1].role == "assistant"
+                and not window[i + 1].in_context
+                and window[i + 1].status is not StreamStatus.STREAMING
+            )
+        ]
         merged: list[Message] = []
         for turn in turns:
             if merged and merged[-1].role == turn.role:

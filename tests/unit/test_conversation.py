@@ -27,11 +27,18 @@ def test_messages_carry_history_in_order() -> None:
     )
 
 
-def test_failed_turn_without_text_is_not_sent_and_roles_still_alternate() -> None:
+def test_prompt_whose_answer_failed_without_text_is_not_sent_again() -> None:
     conv = Conversation()
     conv.add_user("a")
     failed = conv.add_assistant()
     failed.status = StreamStatus.ERROR
+    conv.add_user("b")
+    assert conv.messages() == (Message("user", "b"),)
+
+
+def test_consecutive_user_turns_are_merged_so_roles_alternate() -> None:
+    conv = Conversation()
+    conv.add_user("a")
     conv.add_user("b")
     assert conv.messages() == (Message("user", "a\n\nb"),)
 
