@@ -67,15 +67,20 @@ def _chat_page() -> None:
     streaming = prompt is not None or answer_again
 
     stop_button = render_chat_sidebar(conv, secrets, streaming=streaming)
-    _header(settings)
-    for kind, text in state.take_flashes():
-        getattr(st, kind)(text)
-    if too_long:
-        st.warning(
-            f"That message is longer than {MAX_PROMPT_CHARS:,} characters, so it was not sent. "
-            "Shorten it or send it in parts.",
-            icon=":material/short_text:",
-        )
+    # Fixed top-level layout, so the chat messages sit at the same positions in every run and
+    # the welcome never leaves stale buttons inside the first message (STREAMLIT_NOTES 23).
+    header, notices, welcome = st.container(), st.container(), st.empty()
+    with header:
+        _header(settings)
+    with notices:
+        for kind, text in state.take_flashes():
+            getattr(st, kind)(text)
+        if too_long:
+            st.warning(
+                f"That message is longer than {MAX_PROMPT_CHARS:,} characters, so it was not "
+                "sent. Shorten it or send it in parts.",
+                icon=":material/short_text:",
+            )
 
     render_history(conv.turns, on_retry=actions.regenerate)
     if prompt is not None:
@@ -88,7 +93,8 @@ def _chat_page() -> None:
             on_finish=lambda: stop_button.show(streaming=False),
         )
     elif not conv.turns:
-        _welcome()
+        with welcome.container():
+            _welcome()
 
 
 def _header(settings: ChatSettings) -> None:

@@ -24,7 +24,7 @@ from chat_core import ChatError, ChatStream, StreamResult, StreamStatus
 from chat_core.conversation import Conversation, Turn
 from ui import state
 from ui.errors import GENERIC_MESSAGE, log_unexpected
-from ui.messages import AVATARS, message_key, render_answer_footer, stream_markdown
+from ui.messages import AVATARS, AnswerLayout, render_answer_footer, stream_markdown
 from ui.settings import ChatSettings
 
 FRAME_INTERVAL_S = 0.05
@@ -53,20 +53,20 @@ def stream_answer(
         state.apply_result(turn, result)
 
     with st.chat_message("assistant", avatar=AVATARS["assistant"]):
+        layout = AnswerLayout(turn)
         try:
             stream = settings.open_stream(messages, on_complete=finished, on_error=failed)
         except ChatError as exc:
             _fail(turn, exc.user_message, exc.kind)
-            render_answer_footer(turn, last=True, on_retry=on_retry)
+            with layout.footer:
+                render_answer_footer(turn, last=True, on_retry=on_retry)
             return turn
         state.set_active(stream, turn)
-        notice_slot = st.empty()
-        body = st.container(key=message_key(turn))
         unexpected = False
         try:
             stream.start()
-            with body:
-                stream_markdown(_frames(stream, turn, notice_slot))
+            with layout.body:
+                stream_markdown(_frames(stream, turn, layout.notice))
         except Exception as exc:  # noqa: BLE001 - a bug of ours while drawing: logged, text kept
             log_unexpected(exc, "streaming an answer")
             unexpected = True
@@ -80,10 +80,11 @@ def stream_answer(
         state.clear_active(stream)
         if unexpected:
             _fail(turn, GENERIC_MESSAGE, "unexpected")
-        notice_slot.empty()
+        layout.notice.empty()
         if on_finish is not None:
             on_finish()
-        render_answer_footer(turn, last=True, on_retry=on_retry)
+        with layout.footer:
+            render_answer_footer(turn, last=True, on_retry=on_retry)
     return turn
 
 

@@ -50,12 +50,29 @@ def render_history(turns: list[Turn], *, on_retry: Callable[[], None]) -> None:
         render_turn(turn, last=index == last_index, on_retry=on_retry)
 
 
+class AnswerLayout:
+    """The children of an assistant message, identical in the run that streams it and in every
+    later run that redraws it: a notice slot, the text container, the footer. Streamlit keeps
+    an element it was not sent again on the page until the run ends, so a layout that differs
+    between runs would show stale pieces (a second caption) while the next answer streams."""
+
+    def __init__(self, turn: Turn) -> None:
+        self.notice = st.empty()
+        self.body = st.container(key=message_key(turn))
+        self.footer = st.container()
+
+
 def render_turn(turn: Turn, *, last: bool, on_retry: Callable[[], None]) -> None:
     with st.chat_message(turn.role, avatar=AVATARS.get(turn.role)):
-        with st.container(key=message_key(turn)):
-            if turn.content:
+        if turn.role == "user":
+            with st.container(key=message_key(turn)):
                 show_markdown(turn.content)
-        if turn.role == "assistant":
+            return
+        layout = AnswerLayout(turn)
+        if turn.content:
+            with layout.body:
+                show_markdown(turn.content)
+        with layout.footer:
             render_answer_footer(turn, last=last, on_retry=on_retry)
 
 
@@ -98,9 +115,11 @@ def metrics_parts(m: StreamMetrics) -> list[str]:
         parts.append(f"{m.tokens_per_s:.0f} tokens/s")
     elif m.chars_per_s is not None:
         parts.append(f"{m.chars_per_s:.0f} chars/s")
-    if m.input_tokens is not None or m.output_tokens is not None:
-        tin = "?" if m.input_tokens is None else f"{m.input_tokens:,}"
-        tout = "?" if m.output_tokens is None else f"{m.output_tokens:,}"
-        parts.append(f"{tin} in / {tout} out tokens")
+    if m.input_tokens is not None and m.output_tokens is not None:
+        parts.append(f"{m.input_tokens:,} in / {m.output_tokens:,} out tokens")
+    elif m.input_tokens is not None:
+        parts.append(f"{m.input_tokens:,} tokens in")
+    elif m.output_tokens is not None:
+        parts.append(f"{m.output_tokens:,} tokens out")
     parts.append(m.model)
     return parts

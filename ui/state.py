@@ -24,7 +24,7 @@ ACTIVE = "active_answer"
 PENDING = "pending_action"
 FLASH = "flash_messages"
 
-SETTLE_WAIT_S = 1.0
+SETTLE_WAIT_S = 0.5
 """How long a new run waits for a cancelled stream's worker to report its final result."""
 
 
