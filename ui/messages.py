@@ -1,9 +1,10 @@
 """Drawing chat turns: history, the live answer, the caption under each answer.
 
-The markdown of an answer always goes through two functions, ``show_markdown`` (a finished
-text) and ``stream_markdown`` (frames while it streams), both drawing inside an inner
-``st.container()`` of the chat message (STREAMLIT_NOTES 23), so the block-wise rendering of
-long answers is a change local to them.
+The markdown of a message always goes through two functions, ``show_markdown`` (a finished
+text) and ``stream_markdown`` (frames while it streams), both drawing display-safe markdown
+(``chat_core.render``: no raw HTML rendering, ``$`` prices stay text, ``\\(...\\)`` becomes
+``$...$``) cut into blocks, inside an inner ``st.container()`` of the chat message
+(STREAMLIT_NOTES 23).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import streamlit as st
 
 from chat_core import StreamMetrics, StreamStatus
 from chat_core.conversation import Turn
+from chat_core.render import display_blocks, display_history_blocks
 
 AVATARS = {"user": ":material/person:", "assistant": ":material/smart_toy:"}
 
@@ -25,18 +27,18 @@ STATUS_BADGES = {
 }
 
 
-def display_text(text: str) -> str:
-    """Markdown that is safe to show: no raw HTML, ``$`` prices stay text."""
-    return text
-
-
 def show_markdown(text: str) -> None:
-    st.markdown(display_text(text))
+    """A finished text: its display blocks, one ``st.markdown`` each — the same elements the
+    streaming path leaves behind, so a rerun redraws an answer without any change."""
+    for block in display_history_blocks(text):
+        st.markdown(block)
 
 
 def stream_markdown(frames: Iterator[str]) -> None:
-    """Stream ``frames`` into the current container with ``st.write_stream``."""
-    st.write_stream(frames)
+    """Stream raw ``frames`` into the current container: finished markdown blocks are written
+    once, only the live tail block re-renders (STREAMLIT_NOTES 19-24)."""
+    for block in display_blocks(frames):
+        st.write_stream(block)
 
 
 def message_key(turn: Turn) -> str:

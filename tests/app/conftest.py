@@ -78,7 +78,7 @@ def messages(at: AppTest) -> list[tuple[str, str]]:
     """(role, text) of every chat message on the page (welcome excluded when empty)."""
     out = []
     for message in at.chat_message:
-        text = "\n".join(str(m.value) for m in message.markdown)
+        text = "\n\n".join(str(m.value).strip("\n") for m in message.markdown)
         if not text.startswith("**Hi!**"):
             out.append((message.name, text))
     return out
