@@ -56,9 +56,16 @@ def metrics_page() -> None:
     )
 
     left, right = st.columns(2)
-    left.altair_chart(per_answer_chart(frame, "TTFT (s)", "Time to first token"), width="stretch")
+    left.altair_chart(per_answer_chart(frame, "TTFT (s)", "Time to first token (s)"), width="stretch")
+    # tokens/s needs the provider's usage report; without any, chars/s is the honest speed.
     rate_column = "tokens/s" if frame["tokens/s"].notna().any() else "chars/s"
     right.altair_chart(per_answer_chart(frame, rate_column, f"Speed ({rate_column})"), width="stretch")
+    missing = int(frame[rate_column].isna().sum())
+    if missing:
+        right.caption(
+            f"{missing} answer{'s' if missing != 1 else ''} without a {rate_column} value "
+            "(no usage report, or no text) — see chars/s in the table."
+        )
 
     st.subheader("How an answer arrived", anchor=False)
     labels = {
@@ -85,6 +92,7 @@ def metrics_page() -> None:
     )
 
 
+st.set_page_config(page_title="Metrics · Streamchat", layout="wide")
 with page_guard("drawing the metrics page"):
     begin_run()
     metrics_page()

@@ -77,17 +77,24 @@ def medians_by_model(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def per_answer_chart(frame: pd.DataFrame, column: str, title: str) -> alt.Chart:
+    """Bars per answer; coloured by model only when there is more than one."""
     data = frame.dropna(subset=[column])
+    several = data["model"].nunique() > 1
+    color = (
+        alt.Color("model:N", legend=alt.Legend(orient="top", title=None))
+        if several
+        else alt.value("#4F46E5")
+    )
     return (
-        alt.Chart(data, title=title)
+        alt.Chart(data, title=alt.TitleParams(title, anchor="start"))
         .mark_bar(cornerRadiusTopLeft=3, cornerRadiusTopRight=3)
         .encode(
-            x=alt.X("#:O", title="answer"),
+            x=alt.X("#:O", title="answer", axis=alt.Axis(labelAngle=0)),
             y=alt.Y(f"{column}:Q", title=column),
-            color=alt.Color("model:N", legend=alt.Legend(orient="bottom", title=None)),
+            color=color,
             tooltip=["#", "time", "model", "status", alt.Tooltip(f"{column}:Q", format=".2f")],
         )
-        .properties(height=220)
+        .properties(height=240)
     )
 
 
