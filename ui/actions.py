@@ -14,6 +14,13 @@ from ui.settings import SYSTEM
 log = logging.getLogger(__name__)
 
 IMPORT_UPLOADER = "import_chat_file"
+IMPORT_GENERATION = "import_chat_generation"
+
+
+def import_uploader_key() -> str:
+    """The uploader's key; it changes after each successful import so the field empties."""
+    generation = int(st.session_state.get(IMPORT_GENERATION, 0))
+    return IMPORT_UPLOADER if generation == 0 else f"{IMPORT_UPLOADER}_{generation}"
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
@@ -45,7 +52,7 @@ def ask(prompt: str) -> None:
 def import_chat() -> None:
     """Replace the conversation with an uploaded Streamchat JSON export; on any problem keep
     the current chat and say why."""
-    uploaded = st.session_state.get(IMPORT_UPLOADER)
+    uploaded = st.session_state.get(import_uploader_key())
     if uploaded is None:
         return
     if uploaded.size > MAX_IMPORT_BYTES:
@@ -59,5 +66,6 @@ def import_chat() -> None:
         state.flash("error", exc.user_message)
         return
     st.session_state[SYSTEM] = conv.system
+    st.session_state[IMPORT_GENERATION] = int(st.session_state.get(IMPORT_GENERATION, 0)) + 1
     count = len(conv.turns)
     state.flash("success", f"Imported {count} message{'s' if count != 1 else ''} from {uploaded.name}.")

@@ -294,7 +294,10 @@ def _render_key_field(provider: str, secrets: Mapping[str, str]) -> None:
     session_key = st.session_state.get(api_key_key(provider))
     if session_key:
         cols = st.columns([3, 2], vertical_alignment="center")
-        cols[0].caption(":material/key: Using the key you entered (this browser session only).")
+        cols[0].caption(
+            ":material/key: Using the key you entered",
+            help="Kept for this browser session only; never saved or shown.",
+        )
         cols[1].button(
             "Forget key",
             key=f"forget_key_{provider}",

@@ -65,7 +65,7 @@ def render_chat_sidebar(
             st.file_uploader(
                 "A file saved with “Download JSON”",
                 type=["json"],
-                key=actions.IMPORT_UPLOADER,
+                key=actions.import_uploader_key(),
                 on_change=actions.import_chat,
                 help="Replaces the current conversation. An invalid file changes nothing.",
             )

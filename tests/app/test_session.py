@@ -75,6 +75,7 @@ def test_an_exported_chat_can_be_imported(
     assert "Imported 2 messages" in at.success[0].value
     assert messages(at)[0] == ("user", "remember this")
     assert captions(at)[-1].startswith("TTFT ")
+    assert at.file_uploader[0].key != "import_chat_file"  # a fresh, empty field
 
 
 def test_an_invalid_import_says_why_and_changes_nothing(app: Callable[..., AppTest]) -> None:
