@@ -122,9 +122,16 @@ def chunk_text(text: str) -> Iterator[str]:
 
 
 def _topic(prompt: str) -> str:
+    """The prompt's first words, cut at a word boundary (for the answer's heading)."""
     words = re.findall(r"[\w'-]+", prompt)
-    topic = " ".join(words[:8]) if words else "your message"
-    return topic[:60]
+    if not words:
+        return "your message"
+    topic = ""
+    for word in words:
+        if len(topic) + len(word) + 1 > 48:
+            return topic + "…"
+        topic = f"{topic} {word}".strip()
+    return topic
 
 
 def demo_answer(prompt: str, *, turn: int = 1, system: str | None = None) -> str:
@@ -140,8 +147,8 @@ def demo_answer(prompt: str, *, turn: int = 1, system: str | None = None) -> str
         "Check the edge cases: empty input, huge input, bad input.",
         "Prefer plain data that can be printed and compared.",
     ]
-    picked = [tips[(digest >> (4 * i)) % len(tips)] for i in range(3)]
-    picked = list(dict.fromkeys(picked)) or tips[:1]
+    first = digest % len(tips)
+    picked = [tips[(first + i) % len(tips)] for i in range(3)]
     quoted = clean if len(clean) <= 120 else clean[:117] + "..."
     persona = ""
     if system and system.strip() and system.strip() != "You are a helpful assistant.":
@@ -150,7 +157,7 @@ def demo_answer(prompt: str, *, turn: int = 1, system: str | None = None) -> str
         f"### About: {topic}",
         "",
         f"This is a **simulated answer** from Streamchat's offline demo (turn {turn}). "
-        f"You asked: \u201c{quoted}\u201d.{persona}",
+        f"You asked: \u201c{quoted}\u201d{'' if quoted[-1:] in '.?!' else '.'}{persona}",
         "",
         "A few points worth keeping in mind:",
         "",
@@ -169,6 +176,6 @@ def demo_answer(prompt: str, *, turn: int = 1, system: str | None = None) -> str
         f"| 2 | The model streams {len(clean.split())} words back | a few seconds |",
         "| 3 | Metrics are recorded | instant |",
         "",
-        "Add an API key in the sidebar to talk to a real model.",
+        "*That was a simulated answer — configure an API key to talk to a real model.*",
     ]
     return "\n".join(lines)
