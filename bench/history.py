@@ -22,6 +22,8 @@ the new user message) first holds answer text, and the following ``requestAnimat
 server, as in bench/render_lag.py): "-> request" is Enter -> the wire server received the
 chat request (the app's rerun before it calls the provider: history drawn, settings, the
 SDK call), "first chunk -> shown" is the wire server's first chunk -> first text painted.
+"ws KB / msgs": what the page received over the websocket between Enter and the first
+answer text (the rerun re-sends every history element before the new answer's).
 
 Cold start: a new ``streamlit run app.py`` process; in a fresh page the prompt is sent as
 soon as the chat input is visible (the worst case for the app's warm-up thread,
@@ -72,13 +74,18 @@ TTFT_JS = r"""
     for (const md of m.querySelectorAll('[data-testid="stMarkdownContainer"]')) {
       if (md.textContent.trim()) {
         t.first = performance.now();
+        t.wsBytes = window.__ws ? window.__ws.bytes : null;
+        t.wsMsgs = window.__ws ? window.__ws.msgs : null;
         requestAnimationFrame(() => { t.raf = performance.now(); });
         return;
       }
     }
   };
   new MutationObserver(check).observe(document, { subtree: true, childList: true, characterData: true });
-  window.__ttftArm = (index) => Object.assign(t, { index, submit: null, first: null, raf: null });
+  window.__ttftArm = (index) => {
+    if (window.__ws) Object.assign(window.__ws, { bytes: 0, msgs: 0 });
+    Object.assign(t, { index, submit: null, first: null, raf: null, wsBytes: null, wsMsgs: null });
+  };
 })();
 """
 
@@ -135,6 +142,8 @@ def ask_and_time(page: Any, wire: WireServer, index: int) -> dict[str, float]:
         "first_text_ms": t["raf"] - t["submit"],
         "to_request_ms": (rec.received_at - to_mono(t["submit"])) * 1000,
         "chunk_to_shown_ms": (to_mono(t["raf"]) - rec.first_chunk_at) * 1000 if rec.first_chunk_at else float("nan"),
+        "ws_kb": (t["wsBytes"] or 0) / 1000,
+        "ws_msgs": t["wsMsgs"] or 0,
     }
     wire.wait_until_idle(30)
     return out
@@ -188,7 +197,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                     results[n].append(row)
                     print(
                         f"  rep {rep} history {n:>4}: prompt -> first text {row['first_text_ms']:6.0f} ms"
-                        f" (-> request {row['to_request_ms']:5.0f}, first chunk -> shown {row['chunk_to_shown_ms']:5.0f})",
+                        f" (-> request {row['to_request_ms']:5.0f}, first chunk -> shown {row['chunk_to_shown_ms']:5.0f};"
+                        f" {row['ws_kb']:.0f} KB in {row['ws_msgs']:.0f} websocket messages before it)",
                         flush=True,
                     )
                     wire.reset()
@@ -217,14 +227,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     base = sizes[0]
     if not args.reps:
         sizes = []
-    print(f"{'history':>8} {'prompt -> first text':>21} {'(min-max)':>12} {'-> request':>11} {'chunk -> shown':>15} {'ratio':>6}")
+    print(
+        f"{'history':>8} {'prompt -> first text':>21} {'(min-max)':>12} {'-> request':>11} {'chunk -> shown':>15}"
+        f" {'ws KB':>6} {'ws msgs':>7} {'ratio':>6}"
+    )
     for n in sizes:
         rows = results[n]
         firsts = [r["first_text_ms"] for r in rows]
         ratio = med(rows, "first_text_ms") / med(results[base], "first_text_ms")
         print(
             f"{n:>8} {med(rows, 'first_text_ms'):18.0f} ms {f'{min(firsts):.0f}-{max(firsts):.0f}':>12}"
-            f" {med(rows, 'to_request_ms'):8.0f} ms {med(rows, 'chunk_to_shown_ms'):12.0f} ms {ratio:6.2f}"
+            f" {med(rows, 'to_request_ms'):8.0f} ms {med(rows, 'chunk_to_shown_ms'):12.0f} ms"
+            f" {med(rows, 'ws_kb'):6.0f} {med(rows, 'ws_msgs'):7.0f} {ratio:6.2f}"
         )
     for wait_s, pairs in cold.items():
         first = statistics.median(c[0]["first_text_ms"] for c in pairs)

@@ -304,6 +304,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"server per session: CPU {statistics.median(per_session_cpu):.3f} s per answer,"
         f" memory {statistics.median(per_session_mb):.1f} MB (RSS peak growth / sessions)"
     )
+    per_chunk = statistics.median(per_session_cpu) / args.n
+    if args.rate:
+        print(
+            f"server CPU per chunk: {per_chunk * 1e6:.0f} us -> one core sustains ~{1 / per_chunk:.0f} chunks/s;"
+            f" this load asks for {args.sessions * args.rate} chunks/s"
+            " (a Streamlit server is one Python process: scripts share one GIL)"
+        )
     print(f"goal p95 lag <= 250 ms: {'met' if p95 <= 250 else 'MISSED'}; goal all exact: {'met' if all_ok else 'MISSED'}")
 
 

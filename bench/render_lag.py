@@ -2,20 +2,23 @@
 
 For N in {2000, 8000, 20000} four-character chunks at R in {as fast as possible, 2000/s,
 500/s}, pages streaming the same markdown answer from the local wire server are driven in
-headless Chromium, interleaved (the page order rotates every repetition):
+headless Chromium, interleaved (the page order rotates every repetition)::
+
+    python bench/render_lag.py                 # full matrix, 3 repetitions (~20 min here)
+    python bench/render_lag.py --quick         # 2000 @ max and 8000 @ 500, 1 repetition (~2 min)
+    python bench/render_lag.py --n 8000 --rate 500 --reps 5 --pages coalesced,app,app.py
+
+Pages (``--pages``, default naive,coalesced,app.py; "app" when app.py does not exist):
 
     naive      one ``st.write_stream`` over every chunk
     coalesced  ``st.write_stream`` over ``ChatStream.frames(0.05)`` (plain 50 ms coalescing)
     app        the app's own rendering helper (``ui.messages.stream_markdown`` over frames at
-               ``ui.answer.FRAME_INTERVAL_S``), on a bench page (bench/pages/stream_page.py)
-    app.py     the app itself (``streamlit run app.py``), prompt typed into its chat input;
-               included when app.py exists
+               ``ui.answer.FRAME_INTERVAL_S``) on a bench page (bench/pages/stream_page.py):
+               the same drawing as app.py, plus the script-side "done" time for the split
+    app.py     the app itself (``streamlit run app.py``, OpenAI provider = the wire server),
+               prompt typed into its chat input
     once       (R = as fast as possible only) the whole answer read first, then one
                ``st.markdown``: what rendering the final text once costs
-
-    python bench/render_lag.py                 # full matrix, 3 repetitions (~15-25 min)
-    python bench/render_lag.py --quick         # N 2000/8000 x R max/500, 1 repetition
-    python bench/render_lag.py --n 8000 --rate 500 --reps 5 --pages coalesced,app
 
 How it measures
 ---------------
@@ -33,8 +36,9 @@ paragraph), so after every DOM commit it checks whether a ``<p>`` in the last
 ``stChatMessage`` reads exactly that paragraph (whitespace collapsed); earlier states are
 strict prefixes, so the first match is the final text. It stamps ``performance.now()``
 there and again in the following ``requestAnimationFrame`` (the frame that paints it);
-*lag* = that rAF time - the wire server's last byte. Afterwards the whole message's
-``innerText`` (whitespace removed) is compared with the ``once`` page's: "text ok".
+*lag* = that rAF time - the wire server's last byte. Afterwards the answer's text
+(``innerText`` of its markdown containers, whitespace removed) is compared with the
+``once`` page's: "text ok".
 
 *Where lag comes from* (STREAMLIT_NOTES 26), printed for the app's path: script done (bench
 page marks) - last chunk; last websocket message before the final text showed - last chunk;
@@ -44,7 +48,12 @@ visible - that message (browser render).
 every message the page receives (counters reset just before the prompt is sent), so no
 payload is copied to Python (Playwright's ``framereceived`` would ship ~100 MB through its
 driver for the naive page and skew the browser CPU). "ws/text" = bytes received ÷ bytes of
-the final text; "ws msgs" = websocket messages received.
+the final text, everything the turn's rerun sends included (for app.py: sidebar, title, the
+user message, the caption); the bytes a 100-character answer costs on each page are printed
+too, and the goal line also shows the ratio without them. "ws msgs" = websocket messages
+received; "frames" = frames the bench page's script handed to ``st.write_stream``. The
+"last ws msg" time is when the page's JavaScript got the message event, so it includes
+waiting behind the renderer's main thread.
 
 *CPU.* psutil CPU time (user + system) of the Streamlit server process, and of every
 Chromium process under this one (browser, renderer, GPU/utility), just before the prompt
@@ -54,7 +63,9 @@ style to show what dominates.
 
 A page that has not shown the final text ``--cap`` seconds after the last chunk is
 recorded as a timeout (lag printed as ">cap"); one whose final text differs as "text
-BAD". Ratios compare each page with plain coalescing in the same cell (medians).
+BAD" (also when the page threw a JavaScript error or shows an ``stException``; the run
+line then prints them). Ratios compare each page with plain coalescing in the same cell
+(medians).
 Raw runs are written to bench/results/render_lag-<time>.json.
 """
 
@@ -312,6 +323,18 @@ def settled_text(page: Any, reference: str | None, timeout_s: float = 5.0) -> st
     return shown
 
 
+def first_difference(want: str, got: str, context: int = 60) -> dict[str, Any]:
+    """Where two squashed texts part (for the raw JSON when a page's final text is wrong)."""
+    at = next((i for i, (a, b) in enumerate(zip(want, got, strict=False)) if a != b), min(len(want), len(got)))
+    return {
+        "at": at,
+        "want_len": len(want),
+        "got_len": len(got),
+        "want": want[max(0, at - context) : at + context],
+        "got": got[max(0, at - context) : at + context],
+    }
+
+
 def page_metrics(cdp: Any) -> dict[str, float]:
     got = cdp.send("Performance.getMetrics")["metrics"]
     return {m["name"]: float(m["value"]) for m in got}
@@ -409,6 +432,8 @@ def run_answer(
     run = Run(n, rate, page_name, rep, text_bytes=len(text.encode()))
     server.wait_quiet()
     page, cdp = open_chat(context, url)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)[:200]))
     try:
         offset, err = clock_offset(page)
         run.clock_err_ms = err * 1000
@@ -429,6 +454,7 @@ def run_answer(
         cpu1, bcpu1, m1 = server.cpu_s(), chromium_cpu_s(), page_metrics(cdp)
         ws = page.evaluate("() => window.__ws")
         shown = settled_text(page, reference if visible is not None else None)
+        exceptions = page.locator('[data-testid="stException"]').count()
     finally:
         page.close()
     last = rec.finished_at
@@ -450,6 +476,11 @@ def run_answer(
         run.frames = mark["frames"]
         run.script_done_ms = (mark["done_at"] - last) * 1000
     run.extra = {"chunks_sent": rec.chunks_sent, "completed": rec.completed}
+    if errors or exceptions:
+        run.extra["page_errors"] = errors + [f"{exceptions} stException element(s)"] * bool(exceptions)
+        run.text_ok = False
+    if reference is not None and not run.text_ok:
+        run.extra["text_diff"] = first_difference(reference, squash(shown))
     return run, shown
 
 
@@ -525,7 +556,7 @@ def breakdown(runs: list[Run], pages: Sequence[str]) -> list[str]:
     return out
 
 
-def goals(runs: list[Run], app_pages: Sequence[str]) -> list[str]:
+def goals(runs: list[Run], app_pages: Sequence[str], fixed: dict[str, int]) -> list[str]:
     out = ["", "Goals for the app's path:"]
     for name in app_pages:
         rs_all = [r for r in runs if r.page == name]
@@ -547,7 +578,11 @@ def goals(runs: list[Run], app_pages: Sequence[str]) -> list[str]:
             out.append(f"  {label:24} {what:38} {fmt(lag, '.0f', 'timeout'):>8} ms  {'met' if met else 'MISSED'}{by}")
             ws = med([r.ws_bytes / r.text_bytes for r in rs])
             assert ws is not None
-            out.append(f"  {label:24} {'websocket bytes <= 3x text':38} {ws:8.2f} x   {'met' if ws <= 3 else 'MISSED'}")
+            net = med([(r.ws_bytes - fixed.get(name, 0)) / r.text_bytes for r in rs])
+            out.append(
+                f"  {label:24} {'websocket bytes <= 3x text':38} {ws:8.2f} x   {'met' if ws <= 3 else 'MISSED'}"
+                f" ({net:.2f} x without the per-turn bytes)"
+            )
             oks = sum(r.text_ok for r in rs)
             out.append(f"  {label:24} {'exact final text':38} {oks:>5}/{len(rs)}     {'met' if oks == len(rs) else 'MISSED'}")
         app = med([r.browser_cpu_s for r in rs_all if (r.n, r.rate) == (8000, 500)])
@@ -585,10 +620,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--cap", type=float, default=30.0, help="seconds after the last chunk before a page counts as timed out")
     args = parser.parse_args(argv)
 
-    ns = args.n or ([2000, 8000] if args.quick else [2000, 8000, 20000])
-    rates = args.rate if args.rate is not None else ([0, 500] if args.quick else [0, 2000, 500])
+    if args.quick and args.n is None and args.rate is None:
+        cells = [(2000, 0), (8000, 500)]
+    else:
+        ns = args.n or [2000, 8000, 20000]
+        rates = args.rate if args.rate is not None else [0, 2000, 500]
+        cells = [(n, r) for r in rates for n in ns]
+    ns = sorted({n for n, _ in cells})
     reps = args.reps or (1 if args.quick else 3)
-    pages = args.pages.split(",") if args.pages else ["naive", "coalesced", "app", *(["app.py"] if APP.exists() else [])]
+    if args.pages:
+        pages = args.pages.split(",")
+    else:
+        pages = ["naive", "coalesced", "app.py" if APP.exists() else "app"]
     if "app.py" in pages and not APP.exists():
         sys.exit("app.py does not exist yet")
     for n in ns:
@@ -597,7 +640,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     marks = RESULTS / f"render_lag-{stamp}-marks.jsonl"
-    print(f"render_lag: N={ns} R={[RATE_LABEL.get(r, r) for r in rates]} reps={reps} pages={pages}")
+    print(
+        "render_lag: cells (N @ R) "
+        + ", ".join(f"{n} @ {RATE_LABEL.get(r, r)}" for n, r in cells)
+        + f"; reps={reps}; pages={pages}"
+    )
     print(f"machine: {machine_load()} (before)", flush=True)
     runs: list[Run] = []
     started = time.monotonic()
@@ -626,15 +673,17 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         # Warm-up (lazy imports, STREAMLIT_NOTES 21) and the reference text per N.
         references: dict[int, str] = {}
+        fixed: dict[str, int] = {}
         for name in dict.fromkeys(["once", *pages]):
             one(name, 200, 0, -1, None)
+            tiny, _ = one(name, 25, 0, -1, None)  # a 100-character answer: the per-turn bytes
+            fixed[name] = max(0, tiny.ws_bytes - tiny.text_bytes)
         for n in ns:
             run, shown = one("once", n, 0, -1, None)
             if run.lag_ms is None:
                 sys.exit(f"the reference page never showed the {n}-chunk answer")
             references[n] = squash(shown)
 
-        cells = [(n, r) for r in rates for n in ns]
         total = reps * sum(len(pages) + (r == 0) for _, r in cells)
         done = 0
         for rep in range(reps):
@@ -649,7 +698,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                     print(
                         f"  [{done}/{total} {time.monotonic() - started:5.0f} s] N={n} R={RATE_LABEL.get(rate, rate)}"
                         f" {name:10} lag {fmt(run.lag_ms, '.0f', 'timeout')} ms, ws {run.ws_bytes / run.text_bytes:.1f}x,"
-                        f" browser {run.browser_cpu_s:.2f} s, server {run.server_cpu_s:.2f} s, text {'ok' if run.text_ok else 'BAD'}",
+                        f" browser {run.browser_cpu_s:.2f} s, server {run.server_cpu_s:.2f} s, text {'ok' if run.text_ok else 'BAD'}"
+                        + (f" page errors: {run.extra['page_errors']}" if "page_errors" in run.extra else "")
+                        + (f" {run.extra['text_diff']}" if "text_diff" in run.extra else ""),
                         flush=True,
                     )
 
@@ -663,7 +714,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     app_pages = [p for p in pages if p in ("app", "app.py")]
     for line in breakdown(runs, [p for p in ("coalesced", *app_pages) if p in pages]):
         print(line)
-    for line in goals(runs, app_pages):
+    print("\nWebsocket bytes per turn that do not depend on the answer (a 100-character answer's bytes"
+          " minus its text): " + ", ".join(f"{k} {v / 1000:.1f} KB" for k, v in fixed.items()))
+    for line in goals(runs, app_pages, fixed):
         print(line)
 
 
