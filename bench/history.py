@@ -16,7 +16,8 @@ message, a prompt is typed and Enter pressed. The 2- and 200-message runs altern
 What is timed, in the page's own clock (no clock sync needed): a capturing ``keydown``
 listener stamps ``performance.now()`` when Enter is pressed in the chat input; a
 ``MutationObserver`` stamps when the new assistant message (the chat message right after
-the new user message) first holds answer text, and the following ``requestAnimationFrame``
+the new user message) first holds answer text (markdown whose text begins the expected
+answer, so a notice or progress line does not count), and the following ``requestAnimationFrame``
 (the frame that paints it). "prompt -> first text" is Enter -> that frame. For the split,
 ``performance.now()`` is mapped onto ``time.monotonic()`` (shared with the in-process wire
 server, as in bench/render_lag.py): "-> request" is Enter -> the wire server received the
@@ -72,7 +73,8 @@ TTFT_JS = r"""
     const m = document.querySelectorAll('[data-testid="stChatMessage"]')[t.index];
     if (!m) return;
     for (const md of m.querySelectorAll('[data-testid="stMarkdownContainer"]')) {
-      if (md.textContent.trim()) {
+      const text = md.textContent.replace(/\s+/g, "");
+      if (text && t.expected.startsWith(text.slice(0, 20))) {
         t.first = performance.now();
         t.wsBytes = window.__ws ? window.__ws.bytes : null;
         t.wsMsgs = window.__ws ? window.__ws.msgs : null;
@@ -82,9 +84,9 @@ TTFT_JS = r"""
     }
   };
   new MutationObserver(check).observe(document, { subtree: true, childList: true, characterData: true });
-  window.__ttftArm = (index) => {
+  window.__ttftArm = (index, expected) => {
     if (window.__ws) Object.assign(window.__ws, { bytes: 0, msgs: 0 });
-    Object.assign(t, { index, submit: null, first: null, raf: null, wsBytes: null, wsMsgs: null });
+    Object.assign(t, { index, expected, submit: null, first: null, raf: null, wsBytes: null, wsMsgs: null });
   };
 })();
 """
@@ -132,7 +134,8 @@ def ask_and_time(page: Any, wire: WireServer, index: int) -> dict[str, float]:
     """Send a prompt; the answer appears as chat message ``index``. Times in ms."""
     tag = f"h{uuid.uuid4().hex[:10]}"
     offset, _ = clock_offset(page)
-    page.evaluate("(i) => window.__ttftArm(i)", index)
+    expected = "".join(long_markdown_text(ANSWER_CHUNKS).replace("#", "").split())[:40]
+    page.evaluate("([i, e]) => window.__ttftArm(i, e)", [index, expected])
     send_prompt(page, f"next question {tag} #wire:rate:{ANSWER_CHUNKS}:0")
     page.wait_for_function("() => window.__ttft.raf !== null", polling=50, timeout=60_000)
     t = page.evaluate("() => window.__ttft")

@@ -476,6 +476,8 @@ def run_answer(
         run.frames = mark["frames"]
         run.script_done_ms = (mark["done_at"] - last) * 1000
     run.extra = {"chunks_sent": rec.chunks_sent, "completed": rec.completed}
+    if rec.disconnected:  # the app stopped reading: e.g. Streamlit dropped the session (NOTES 20)
+        run.extra["upstream_disconnected_after_chunks"] = rec.chunks_sent
     if errors or exceptions:
         run.extra["page_errors"] = errors + [f"{exceptions} stException element(s)"] * bool(exceptions)
         run.text_ok = False
@@ -700,6 +702,11 @@ def main(argv: Sequence[str] | None = None) -> None:
                         f" {name:10} lag {fmt(run.lag_ms, '.0f', 'timeout')} ms, ws {run.ws_bytes / run.text_bytes:.1f}x,"
                         f" browser {run.browser_cpu_s:.2f} s, server {run.server_cpu_s:.2f} s, text {'ok' if run.text_ok else 'BAD'}"
                         + (f" page errors: {run.extra['page_errors']}" if "page_errors" in run.extra else "")
+                        + (
+                            f" upstream closed after {run.extra['upstream_disconnected_after_chunks']} chunks"
+                            if "upstream_disconnected_after_chunks" in run.extra
+                            else ""
+                        )
                         + (f" {run.extra['text_diff']}" if "text_diff" in run.extra else ""),
                         flush=True,
                     )
