@@ -32,6 +32,7 @@ FRAME_INTERVAL_S = 0.05
 IDLE_CHECK_S = 0.25
 """While nothing arrives, touch the page this often so Stop is noticed (STREAMLIT_NOTES 3)."""
 WAITING_HINT_AFTER_S = 0.6
+STOP_WATCH_S = 0.5
 
 
 def stream_answer(
@@ -41,7 +42,10 @@ def stream_answer(
     on_retry: Callable[[], None],
     on_finish: Callable[[], None] | None = None,
 ) -> Turn:
-    """Answer the conversation's last user message; returns the (finished) assistant turn."""
+    """Answer the conversation's last user message.
+
+    Returns the failed turn when the request could not even be made; otherwise the answer
+    ends with ``st.rerun()`` (see ``_stop_watcher``), so this does not return."""
     turn = conv.add_assistant(provider=settings.provider, model=settings.model)
     state.record_answer(turn)
     messages = conv.messages(upto=len(conv.turns) - 1)
@@ -62,6 +66,8 @@ def stream_answer(
                 render_answer_footer(turn, last=True, on_retry=on_retry)
             return turn
         state.set_active(stream, turn)
+        with layout.watch:
+            _stop_watcher()
         unexpected = False
         try:
             stream.start()
@@ -81,11 +87,28 @@ def stream_answer(
         if unexpected:
             _fail(turn, GENERIC_MESSAGE, "unexpected")
         layout.notice.empty()
+        layout.clear_watch()
         if on_finish is not None:
             on_finish()
         with layout.footer:
             render_answer_footer(turn, last=True, on_retry=on_retry)
-    return turn
+    # One full rerun ends the stop watcher's timer (the browser drops fragment timers at
+    # the start of every full run) and redraws the page in its settled state.
+    st.rerun()
+
+
+@st.fragment(run_every=STOP_WATCH_S)
+def _stop_watcher() -> None:
+    """Redraws the page once the answer was stopped with the chat input's stop button.
+
+    That Stop ends the run inside ``st.write_stream``; nothing more can be drawn in it, so
+    the partial would show no "stopped" badge until the next interaction. This fragment
+    reruns on its own every ``STOP_WATCH_S``. While the streaming run lives those ticks wait
+    (a fragment rerun never preempts a full run); a run that ends normally reruns the page
+    itself; after a Stop the next tick finds the active answer cancelled and reruns the
+    whole page, which settles it and shows the badge. A full run stops the timer."""
+    if not state.is_streaming() or state.interrupted_answer_pending():
+        st.rerun()
 
 
 def _frames(stream: ChatStream, turn: Turn, notice_slot: DeltaGenerator) -> Iterator[str]:

@@ -54,14 +54,23 @@ def render_history(turns: list[Turn], *, on_retry: Callable[[], None]) -> None:
 
 class AnswerLayout:
     """The children of an assistant message, identical in the run that streams it and in every
-    later run that redraws it: a notice slot, the text container, the footer. Streamlit keeps
-    an element it was not sent again on the page until the run ends, so a layout that differs
-    between runs would show stale pieces (a second caption) while the next answer streams."""
+    later run that redraws it: a notice slot, the text container, the footer and a slot for
+    the stop watcher (ui/answer.py). Streamlit keeps an element it was not sent again on the
+    page until the run ends, so a layout that differs between runs would show stale pieces
+    (a second caption) while the next answer streams."""
 
     def __init__(self, turn: Turn) -> None:
         self.notice = st.empty()
         self.body = st.container(key=message_key(turn))
         self.footer = st.container()
+        self._watch = st.empty()
+        self.watch = self._watch.container()
+
+    def clear_watch(self) -> None:
+        """Replace the watch container with a new, empty one. It stays a container, so a late
+        tick of the stop watcher still writes into a container, never into a plain element
+        (which crashes the browser's page: "'setIn' cannot be called on an ElementNode")."""
+        self.watch = self._watch.container()
 
 
 def render_turn(turn: Turn, *, last: bool, on_retry: Callable[[], None]) -> None:
