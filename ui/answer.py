@@ -33,6 +33,7 @@ IDLE_CHECK_S = 0.25
 """While nothing arrives, touch the page this often so Stop is noticed (STREAMLIT_NOTES 3)."""
 WAITING_HINT_AFTER_S = 0.6
 STOP_WATCH_S = 0.5
+STOP_WATCH_OFF_S = 86_400
 
 
 def stream_answer(
@@ -44,8 +45,7 @@ def stream_answer(
 ) -> Turn:
     """Answer the conversation's last user message.
 
-    Returns the failed turn when the request could not even be made; otherwise the answer
-    ends with ``st.rerun()`` (see ``_stop_watcher``), so this does not return."""
+    Returns the turn, finished (complete, cut off or failed) unless the run was stopped."""
     turn = conv.add_assistant(provider=settings.provider, model=settings.model)
     state.record_answer(turn)
     messages = conv.messages(upto=len(conv.turns) - 1)
@@ -66,7 +66,7 @@ def stream_answer(
                 render_answer_footer(turn, last=True, on_retry=on_retry)
             return turn
         state.set_active(stream, turn)
-        with layout.watch:
+        with layout.watch():
             _stop_watcher()
         unexpected = False
         try:
@@ -87,28 +87,33 @@ def stream_answer(
         if unexpected:
             _fail(turn, GENERIC_MESSAGE, "unexpected")
         layout.notice.empty()
-        layout.clear_watch()
+        with layout.watch():
+            _stop_watcher_off()
         if on_finish is not None:
             on_finish()
         with layout.footer:
             render_answer_footer(turn, last=True, on_retry=on_retry)
-    # One full rerun ends the stop watcher's timer (the browser drops fragment timers at
-    # the start of every full run) and redraws the page in its settled state.
-    st.rerun()
+    return turn
 
 
-@st.fragment(run_every=STOP_WATCH_S)
-def _stop_watcher() -> None:
+def _watch_for_stop() -> None:
     """Redraws the page once the answer was stopped with the chat input's stop button.
 
     That Stop ends the run inside ``st.write_stream``; nothing more can be drawn in it, so
-    the partial would show no "stopped" badge until the next interaction. This fragment
-    reruns on its own every ``STOP_WATCH_S``. While the streaming run lives those ticks wait
-    (a fragment rerun never preempts a full run); a run that ends normally reruns the page
-    itself; after a Stop the next tick finds the active answer cancelled and reruns the
-    whole page, which settles it and shows the badge. A full run stops the timer."""
-    if not state.is_streaming() or state.interrupted_answer_pending():
+    the partial would show no "stopped" badge until the next interaction. Registered as a
+    fragment that reruns on its own every ``STOP_WATCH_S`` before the answer streams: while
+    the streaming run lives those ticks wait (a fragment rerun never preempts a full run);
+    after a Stop the next tick finds the active answer cancelled and reruns the whole page,
+    which settles it, shows the badge and drops the timer (every full run does). A run that
+    ends normally re-registers the same fragment (same function, same container, so the same
+    id) with a one-day interval, which replaces the fast timer in the browser."""
+    if state.interrupted_answer_pending():
         st.rerun()
+
+
+# Same function and call site -> same fragment id; only the interval differs.
+_stop_watcher = st.fragment(run_every=STOP_WATCH_S)(_watch_for_stop)
+_stop_watcher_off = st.fragment(run_every=STOP_WATCH_OFF_S)(_watch_for_stop)
 
 
 def _frames(stream: ChatStream, turn: Turn, notice_slot: DeltaGenerator) -> Iterator[str]:

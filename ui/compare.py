@@ -73,6 +73,7 @@ COUNT = "compare_count"
 RUNS = "compare_runs"
 ACTIVE = "compare_active"
 PENDING = "compare_pending"
+SLOT_KINDS = "compare_slot_kinds"
 
 
 # -- what is compared ---------------------------------------------------------------------------
@@ -408,6 +409,24 @@ def escape_markdown(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
+def slot_container(slot: DeltaGenerator, name: str, *, fresh: bool) -> DeltaGenerator:
+    """A container in the page-level ``slot``; with ``fresh``, one that starts empty in the
+    browser, for a run that streams a new comparison.
+
+    The browser gives a new block the children of the block it replaces when both are of the
+    same type, and keeps those it was not sent again until the run ends: a new comparison in
+    the same kind of block would show the previous answers' extra blocks and columns below
+    the new text while it streams (STREAMLIT_NOTES 23). ``slot.empty()`` first does not help:
+    Streamlit's message queue drops it in favour of the block that follows. So a fresh
+    container is of the other type than the slot's last one: a one-column row instead of an
+    ``st.container()`` (they look the same). Idle runs use ``st.container()``, which keeps a
+    redrawn comparison's elements in place."""
+    kinds: dict[str, str] = st.session_state.setdefault(SLOT_KINDS, {})
+    kind = ("container" if kinds.get(name) == "row" else "row") if fresh else "container"
+    kinds[name] = kind
+    return slot.columns(1)[0] if kind == "row" else slot.container()
+
+
 class ColumnLayout:
     """The children of one answer column, identical while streaming and when redrawn, so a
     rerun shows the same elements (STREAMLIT_NOTES 23): header, notice, text, footer."""
@@ -503,7 +522,7 @@ def render_summary(run: CompareRun) -> None:
             st.metric(
                 "Fastest first token",
                 f"{best:.2f} s",
-                delta=f"{ttfts[1] - best:.2f} s sooner" if len(ttfts) > 1 else None,
+                delta=f"{ttfts[1] - best:.2f} s sooner" if len(ttfts) > 1 and ttfts[1] - best >= 0.005 else None,
                 delta_color="off",
                 delta_arrow="off",
                 help="Time from sending the prompt to the first text of the answer.",
@@ -517,7 +536,7 @@ def render_summary(run: CompareRun) -> None:
             st.metric(
                 "Fastest throughput",
                 f"{best_rate:,.0f} {unit}",
-                delta=f"{best_rate - rates[1]:,.0f} {unit} more" if len(rates) > 1 else None,
+                delta=f"{best_rate - rates[1]:,.0f} {unit} more" if len(rates) > 1 and best_rate - rates[1] >= 0.5 else None,
                 delta_color="off",
                 delta_arrow="off",
                 help="Output speed after the first token: tokens per second where every column "
@@ -756,6 +775,7 @@ def _stop_watcher() -> None:
     fragment rerun never preempts a full run), a run that ends normally reruns the page
     without it, and after a Stop the next tick finds the comparison interrupted and reruns the
     whole page, which settles it."""
+    st.set_page_config(layout="wide")
     active: ActiveCompare | None = st.session_state.get(ACTIVE)
     if active is not None and active.interrupted:
         st.rerun()

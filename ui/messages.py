@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from chat_core import StreamMetrics, StreamStatus
 from chat_core.conversation import Turn
@@ -63,14 +64,16 @@ class AnswerLayout:
         self.notice = st.empty()
         self.body = st.container(key=message_key(turn))
         self.footer = st.container()
-        self._watch = st.empty()
-        self.watch = self._watch.container()
+        # The stop watcher's slot (ui/answer.py): a container holding a slot that always holds
+        # a container, so a late tick of the watcher writes into containers, never into a
+        # plain element (that breaks the page in the browser: "'setIn' cannot be called on an
+        # ElementNode"), and re-registering the watcher happens at the same path (same id).
+        self._watch = st.container().empty()
+        self.watch()
 
-    def clear_watch(self) -> None:
-        """Replace the watch container with a new, empty one. It stays a container, so a late
-        tick of the stop watcher still writes into a container, never into a plain element
-        (which crashes the browser's page: "'setIn' cannot be called on an ElementNode")."""
-        self.watch = self._watch.container()
+    def watch(self) -> DeltaGenerator:
+        """A fresh, empty container in the watcher slot (replacing what was there)."""
+        return self._watch.container()
 
 
 def render_turn(turn: Turn, *, last: bool, on_retry: Callable[[], None]) -> None:

@@ -171,6 +171,11 @@ def _env_compatible_url() -> str:
     return os.environ.get(BASE_URL_VARS["openai-compatible"], "").strip() or DEFAULT_COMPATIBLE_BASE_URL
 
 
+def current_provider() -> str:
+    provider: str = st.session_state[PROVIDER]
+    return provider
+
+
 def current_settings(secrets: Mapping[str, str]) -> ChatSettings:
     ss = st.session_state
     provider: str = ss[PROVIDER]

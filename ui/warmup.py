@@ -14,21 +14,31 @@ import threading
 
 log = logging.getLogger(__name__)
 
-MODULES = (
-    "pandas",
-    "pyarrow",
-    "altair",
-    "streamlit.elements.write",
-    "chat_core.providers.openai",
-    "chat_core.providers.anthropic",
-)
+STREAM_MODULES = ("pandas", "pyarrow", "streamlit.elements.write")
+"""What the first ``st.write_stream`` of any answer imports."""
+PROVIDER_MODULES = {
+    "openai": "chat_core.providers.openai",
+    "openai-compatible": "chat_core.providers.openai",
+    "anthropic": "chat_core.providers.anthropic",
+}
+LATER_MODULES = ("altair",)
+"""Only the metrics page needs these."""
 
 _started = threading.Event()
 done = threading.Event()
 
 
-def _warm() -> None:
-    for name in MODULES:
+def modules_for(provider: str) -> list[str]:
+    """Import order: the streaming path, the current provider's SDK, the other SDKs, then
+    what other pages use — so a quick first question waits for as little as possible."""
+    first = PROVIDER_MODULES.get(provider)
+    sdks = [first] if first else []
+    sdks += [m for m in dict.fromkeys(PROVIDER_MODULES.values()) if m != first]
+    return [*STREAM_MODULES, *sdks, *LATER_MODULES]
+
+
+def _warm(names: list[str]) -> None:
+    for name in names:
         try:
             importlib.import_module(name)
         except ImportError:
@@ -36,9 +46,11 @@ def _warm() -> None:
     done.set()
 
 
-def start() -> None:
+def start(provider: str = "demo") -> None:
     """Start the warm-up once per process (idempotent, returns at once)."""
     if _started.is_set():
         return
     _started.set()
-    threading.Thread(target=_warm, name="streamchat-warmup", daemon=True).start()
+    threading.Thread(
+        target=_warm, args=(modules_for(provider),), name="streamchat-warmup", daemon=True
+    ).start()
