@@ -32,7 +32,7 @@ FRAME_INTERVAL_S = 0.05
 IDLE_CHECK_S = 0.25
 """While nothing arrives, touch the page this often so Stop is noticed (STREAMLIT_NOTES 3)."""
 WAITING_HINT_AFTER_S = 0.6
-STOP_WATCH_S = 0.5
+STOP_WATCH_S = 0.2
 STOP_WATCH_OFF_S = 86_400
 
 
