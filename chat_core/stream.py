@@ -304,6 +304,16 @@ class ChatStream:
             if not self.done:
                 self.cancel()
 
+    def poll(self, index: int) -> tuple[list[str], bool]:
+        """Without waiting: the chunks after the first ``index`` ones, and whether the stream
+        has ended with no more to come. For consumers that pace themselves (smooth typing)."""
+        self.start()
+        with self._cond:
+            pending = self._chunks[index:]
+            if pending:
+                self._first_taken.set()
+            return pending, self._finished
+
     def _take_after(self, index: int) -> tuple[list[str], bool]:
         with self._cond:
             self._wait_for_chunks(index)

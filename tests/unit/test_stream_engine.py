@@ -310,3 +310,18 @@ def test_timeouts_and_refused_connections_are_not_retried_automatically() -> Non
         assert result.error is error
         assert result.error.retryable, "still offered to the person as retryable"
         assert len(provider.attempts) == 1
+
+
+def test_poll_returns_new_chunks_without_waiting() -> None:
+    gate = threading.Event()
+    provider = ScriptedProvider([*text_steps("a", "b"), Step(TextDelta("c"), gate=gate)])
+    stream = make(provider)
+    got: list[str] = []
+    while len(got) < 2:
+        chunks, ended = stream.poll(len(got))
+        got += chunks
+        assert not ended
+    assert got == ["a", "b"]
+    gate.set()
+    stream.wait(5)
+    assert stream.poll(2) == (["c"], True)
