@@ -124,6 +124,8 @@ class ChatStream:
         self._started_at_s: float | None = None
         self._consumer_waiting = False
         self._first_taken = threading.Event()
+        self._opening = False
+        self._recorder: MetricsRecorder | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -144,16 +146,23 @@ class ChatStream:
         self._cancelled.set()
         with self._cond:
             upstream = self._upstream
+            # Still waiting for the provider's first byte: the SDK gives no handle to close
+            # that request, so end the stream now; the worker closes the response as soon as
+            # the SDK returns it.
+            early = self._opening and upstream is None and self._recorder is not None
             self._cond.notify_all()
         if upstream is not None:
             _close_quietly(upstream)
+        elif early and self._recorder is not None:
+            self._finish(self._recorder, StreamStatus.STOPPED, None)
 
     def close(self, timeout_s: float = 5.0) -> None:
-        """Cancel if still running and wait for the worker to finish. Idempotent."""
+        """Cancel if still running and wait (up to ``timeout_s``) until the result is there.
+        Idempotent."""
         if not self.done:
             self.cancel()
         thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
+        if thread is not None and thread is not threading.current_thread() and not self.done:
             thread.join(timeout_s)
 
     def wait(self, timeout_s: float | None = None) -> StreamResult:
@@ -339,6 +348,8 @@ class ChatStream:
             started_at_s=self._started_at_s,
             wall_start=self._wall_clock(),
         )
+        with self._cond:
+            self._recorder = recorder
         status = StreamStatus.COMPLETE
         error: ChatError | None = None
         attempt = 0
@@ -346,10 +357,16 @@ class ChatStream:
             upstream: Upstream | None = None
             cut_off = False
             try:
-                upstream = self.provider.open(self.request)
                 with self._cond:
-                    self._upstream = upstream
-                if self._cancelled.is_set():
+                    self._opening = True
+                try:
+                    upstream = self.provider.open(self.request)
+                finally:
+                    with self._cond:
+                        self._opening = False
+                        self._upstream = upstream
+                        stop_now = self._cancelled.is_set()
+                if stop_now:
                     status = StreamStatus.STOPPED
                     break
                 for event in upstream:
@@ -407,8 +424,11 @@ class ChatStream:
         self._finish(recorder, status, error)
 
     def _finish(self, recorder: MetricsRecorder, status: StreamStatus, error: ChatError | None) -> None:
-        metrics = recorder.finish(self._clock(), status)
+        """Report the end, exactly once (the worker, or ``cancel`` while still opening)."""
         with self._cond:
+            if self._result is not None:
+                return
+            metrics = recorder.finish(self._clock(), status)
             result = StreamResult("".join(self._chunks), status, error, metrics)
             self._result = result
             self._finished = True

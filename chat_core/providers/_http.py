@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -213,3 +215,18 @@ def _chain(exc: BaseException) -> list[BaseException]:
         seen.append(current)
         current = current.__cause__ or current.__context__
     return seen
+
+
+def interrupt_response(response: httpx2.Response) -> None:
+    """Wake a thread blocked reading ``response`` by shutting its socket down.
+
+    ``response.close()`` from another thread does not interrupt a read that is waiting for
+    the next byte (e.g. a provider that has sent headers but no token yet); a socket
+    shutdown does, and the pool then drops the connection."""
+    stream: Any = response.extensions.get("network_stream")
+    if stream is None:
+        return
+    with contextlib.suppress(Exception):  # best effort: the connection may already be gone
+        sock = stream.get_extra_info("socket")
+        if isinstance(sock, socket.socket):
+            sock.shutdown(socket.SHUT_RDWR)

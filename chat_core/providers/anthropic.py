@@ -10,7 +10,13 @@ import anthropic
 from anthropic.lib.streaming import MessageStream, MessageStreamManager
 
 from chat_core import errors as e
-from chat_core.providers._http import body_error, midstream_error, status_error, transport_error
+from chat_core.providers._http import (
+    body_error,
+    interrupt_response,
+    midstream_error,
+    status_error,
+    transport_error,
+)
 from chat_core.types import ChatRequest, FinishReport, TextDelta, UpstreamEvent, UsageReport
 
 DEFAULT_MAX_TOKENS = 4096
@@ -111,4 +117,5 @@ class AnthropicUpstream:
     def close(self) -> None:
         if not self._closed.is_set():
             self._closed.set()
+            interrupt_response(self._stream.response)
             self._stream.close()

@@ -12,7 +12,13 @@ from openai import Stream
 from openai.types.chat import ChatCompletionChunk
 
 from chat_core import errors as e
-from chat_core.providers._http import body_error, midstream_error, status_error, transport_error
+from chat_core.providers._http import (
+    body_error,
+    interrupt_response,
+    midstream_error,
+    status_error,
+    transport_error,
+)
 from chat_core.types import ChatRequest, FinishReport, TextDelta, UpstreamEvent, UsageReport
 
 
@@ -127,6 +133,7 @@ class OpenAIUpstream:
     def close(self) -> None:
         if not self._closed.is_set():
             self._closed.set()
+            interrupt_response(self._stream.response)
             self._stream.close()
 
 

@@ -218,3 +218,24 @@ def test_no_first_byte_before_the_timeout(name: str, wire: WireServer) -> None:
     assert isinstance(result.error, errors.TimedOut)
     assert "did not answer in time" in result.error.user_message
     assert time.monotonic() - started < 4.5, "the timeout was not applied"
+
+
+def test_cancel_while_waiting_for_the_first_byte_disconnects_at_once(name: str, wire: WireServer) -> None:
+    wire.enqueue(Scenario.text("late", first_byte_delay=5))
+    stream = run(provider_for(name, wire)).start()
+    assert wire.wait_for_requests(1, timeout=5)
+    time.sleep(0.3)  # the request is out; the server holds back the body
+    stream.cancel()
+    record = wire.wait_for_disconnect(timeout=2)
+    assert record is not None, "the provider would keep generating"
+    result = stream.wait(2)
+    assert result.status is StreamStatus.STOPPED and result.text == ""
+
+
+def test_cancel_before_the_headers_ends_the_stream_at_once(name: str, wire: WireServer) -> None:
+    wire.enqueue(Scenario.text("late", header_delay=5))
+    stream = run(provider_for(name, wire)).start()
+    assert wire.wait_for_requests(1, timeout=5)
+    stream.cancel()
+    result = stream.wait(1)
+    assert result.status is StreamStatus.STOPPED and result.error is None
