@@ -4,7 +4,10 @@ The order matters (STREAMLIT_NOTES 3-7):
 
 1. the empty assistant ``Turn`` joins the conversation and the metrics log, and the running
    stream is recorded in session state, all *before* the first frame;
-2. frames update ``turn.content`` in place (a plain reference, no session state);
+2. frames update ``turn.content`` in place (a plain reference, no session state); with smooth
+   typing (ui/typing.py) ``turn.content`` gets everything *received* at each tick while the
+   page shows the paced text, so a Stop keeps the whole partial either way; the progress bar
+   (ui/progress.py) moves with ``turn.content`` and goes away when the answer ends;
 3. ``finally`` cancels the upstream (the generator given to ``st.write_stream`` is abandoned
    when the run is stopped) and copies the final result into the turn if it is there. It
    never touches ``st.session_state``: after a Stop that access raises again. The stream's
@@ -22,10 +25,12 @@ from streamlit.delta_generator import DeltaGenerator
 
 from chat_core import ChatError, ChatStream, StreamResult, StreamStatus
 from chat_core.conversation import Conversation, Turn
-from ui import state
+from ui import progress, state
 from ui.errors import GENERIC_MESSAGE, log_unexpected
 from ui.messages import AVATARS, AnswerLayout, render_answer_footer, stream_markdown
+from ui.progress import ProgressBar
 from ui.settings import ChatSettings
+from ui.typing import typed_frames
 
 FRAME_INTERVAL_S = 0.05
 """Coalescing interval for ``ChatStream.frames`` (STREAMLIT_NOTES 1, 25); bench/ tunes it."""
@@ -49,6 +54,9 @@ def stream_answer(
     turn = conv.add_assistant(provider=settings.provider, model=settings.model)
     state.record_answer(turn)
     messages = conv.messages(upto=len(conv.turns) - 1)
+    # Plain references before streaming (STREAMLIT_NOTES 4).
+    estimator = progress.estimator()
+    length_key = progress.progress_key(settings.provider, settings.model, settings.system)
 
     def finished(result: StreamResult) -> None:
         state.apply_result(turn, result)
@@ -65,6 +73,8 @@ def stream_answer(
             with layout.footer:
                 render_answer_footer(turn, last=True, on_retry=on_retry)
             return turn
+        # Under the answer while it streams; emptied when it ends (later runs draw no slot).
+        bar = ProgressBar(st.empty(), estimator.tracker(length_key, settings.max_tokens))
         state.set_active(stream, turn)
         with layout.watch():
             _stop_watcher()
@@ -72,7 +82,9 @@ def stream_answer(
         try:
             stream.start()
             with layout.body:
-                stream_markdown(_frames(stream, turn, layout.notice))
+                stream_markdown(
+                    _frames(stream, turn, layout.notice, bar, smooth=settings.smooth_typing)
+                )
         except Exception as exc:  # noqa: BLE001 - a bug of ours while drawing: logged, text kept
             log_unexpected(exc, "streaming an answer")
             unexpected = True
@@ -86,6 +98,10 @@ def stream_answer(
         state.clear_active(stream)
         if unexpected:
             _fail(turn, GENERIC_MESSAGE, "unexpected")
+        if turn.status == StreamStatus.COMPLETE:
+            estimator.record(length_key, len(turn.content))
+            bar.finish()
+        bar.clear()
         layout.notice.empty()
         with layout.watch():
             _stop_watcher_off()
@@ -116,10 +132,18 @@ _stop_watcher = st.fragment(run_every=STOP_WATCH_S)(_watch_for_stop)
 _stop_watcher_off = st.fragment(run_every=STOP_WATCH_OFF_S)(_watch_for_stop)
 
 
-def _frames(stream: ChatStream, turn: Turn, notice_slot: DeltaGenerator) -> Iterator[str]:
-    """The stream's coalesced frames, copied into the turn as they pass. Retry notices and
-    a "waiting" hint go to ``notice_slot``; touching it while idle is also what lets
-    Streamlit deliver a Stop during a long wait."""
+def _frames(
+    stream: ChatStream,
+    turn: Turn,
+    notice_slot: DeltaGenerator,
+    bar: ProgressBar,
+    *,
+    smooth: bool = False,
+) -> Iterator[str]:
+    """The stream's coalesced frames, copied into the turn as they pass (with ``smooth``: the
+    paced text, while the turn gets what arrived at each tick). Retry notices and a "waiting"
+    hint go to ``notice_slot``; touching it while idle is also what lets Streamlit deliver a
+    Stop during a long wait. ``bar`` follows the received length, at most once per frame."""
     started = time.perf_counter()
     showing: list[str] = []  # what notice_slot shows now ("" = nothing)
 
@@ -144,10 +168,23 @@ def _frames(stream: ChatStream, turn: Turn, notice_slot: DeltaGenerator) -> Iter
         else:
             show("none")
 
+    def received(text: str) -> None:
+        turn.content += text
+        bar.update(len(turn.content))
+
+    if smooth:
+        typed = typed_frames(
+            stream, on_text=received, on_notice=on_notice, on_idle=on_idle, idle_s=IDLE_CHECK_S
+        )
+        for shown in typed:
+            if showing and showing[0] != "none":
+                show("none")
+            yield shown
+        return
     for frame in stream.frames(FRAME_INTERVAL_S, on_notice=on_notice, on_idle=on_idle, idle_s=IDLE_CHECK_S):
         if showing and showing[0] != "none":
             show("none")
-        turn.content += frame
+        received(frame)
         yield frame
 
 

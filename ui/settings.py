@@ -50,6 +50,7 @@ SYSTEM = "system"
 TEMPERATURE = "temperature"
 MAX_TOKENS = "max_tokens"
 BASE_URL = "base_url_openai-compatible"
+SMOOTH_TYPING = "smooth_typing"
 
 
 def model_key(provider: str) -> str:
@@ -105,6 +106,8 @@ class ChatSettings:
     max_tokens: int
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
+    smooth_typing: bool = False
+    """Show the answer at an even pace (ui/typing.py) instead of as it arrives."""
     secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -151,6 +154,7 @@ def init_settings(secrets: Mapping[str, str]) -> None:
     ss.setdefault(SYSTEM, DEFAULT_SYSTEM_PROMPT)
     ss.setdefault(TEMPERATURE, DEFAULT_TEMPERATURE)
     ss.setdefault(MAX_TOKENS, DEFAULT_MAX_TOKENS)
+    ss.setdefault(SMOOTH_TYPING, False)
     if BASE_URL not in ss:
         ss[BASE_URL] = secrets.get(BASE_URL_VARS["openai-compatible"]) or _env_compatible_url()
 
@@ -187,6 +191,7 @@ def current_settings(secrets: Mapping[str, str]) -> ChatSettings:
         max_tokens=int(ss[MAX_TOKENS]),
         base_url=str(ss[BASE_URL]).strip() or None if provider == "openai-compatible" else None,
         api_key=ss.get(api_key_key(provider)),
+        smooth_typing=bool(ss.get(SMOOTH_TYPING, False)),
         secrets=secrets,
     )
 
@@ -290,6 +295,13 @@ def render_settings(secrets: Mapping[str, str], *, disabled: bool = False) -> No
         "“cut off”.",
         disabled=disabled,
         **_bind(MAX_TOKENS),
+    )
+    st.toggle(
+        "Smooth typing",
+        help="Type the answer out at an even pace instead of in bursts as it arrives; "
+        "never more than about a second behind the model.",
+        disabled=disabled,
+        **_bind(SMOOTH_TYPING),
     )
 
 

@@ -1,0 +1,69 @@
+"""The progress bar under a streaming answer: the session's ``ProgressEstimator`` and a thin
+``st.progress`` in a slot of the assistant message.
+
+The estimator lives in session state (one per session, created once) and learns the final
+length of every *complete* answer per (provider, model, system prompt). ``stream_answer``
+takes a plain reference to it before streaming (STREAMLIT_NOTES 4): ``ProgressBar`` itself
+never touches session state, only its slot, and only when the shown percentage changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from chat_core.progress import AnswerProgress, ProgressEstimator
+
+ESTIMATOR = "progress_estimator"
+
+
+def estimator() -> ProgressEstimator:
+    """The session's estimator (created on first use)."""
+    if ESTIMATOR not in st.session_state:
+        st.session_state[ESTIMATOR] = ProgressEstimator()
+    found: ProgressEstimator = st.session_state[ESTIMATOR]
+    return found
+
+
+def progress_key(provider: str, model: str, system: str) -> Hashable:
+    """Answers are expected to be about as long as earlier ones for the same key."""
+    return (provider, model, system.strip())
+
+
+class ProgressBar:
+    """One answer's bar. Draws into ``slot`` only when the whole percentage changes, so it
+    costs at most one small page update per frame and usually far fewer."""
+
+    def __init__(self, slot: DeltaGenerator, tracker: AnswerProgress) -> None:
+        self._slot = slot
+        self._tracker = tracker
+        self._shown: int | None = None
+
+    @property
+    def value(self) -> float:
+        return self._tracker.value
+
+    @property
+    def expected_chars(self) -> float:
+        return self._tracker.expected_chars
+
+    def update(self, chars_so_far: int) -> None:
+        """The answer has ``chars_so_far`` characters: below 100 % until ``finish``."""
+        self._draw(self._tracker.update(chars_so_far))
+
+    def finish(self) -> None:
+        """The answer is complete: 100 %."""
+        self._draw(self._tracker.finished())
+
+    def clear(self) -> None:
+        """The answer ended (any way): the bar goes away."""
+        self._slot.empty()
+        self._shown = None
+
+    def _draw(self, value: float) -> None:
+        percent = int(value * 100)
+        if percent != self._shown:
+            self._shown = percent
+            self._slot.progress(min(max(value, 0.0), 1.0))
