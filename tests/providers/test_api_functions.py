@@ -3,8 +3,6 @@ real providers, configured the way a user would: environment variables."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from chat_core import (
@@ -15,6 +13,7 @@ from chat_core import (
     start_chat,
     stream_with_callbacks,
 )
+from tests import aio
 from tests.wire_server import Scenario, WireServer
 
 SEED_KEYS = ["total_time", "time_to_first_token", "streaming_time", "chunk_count", "char_count", "chars_per_second"]
@@ -83,7 +82,7 @@ def test_async_iteration_cancel_closes_the_http_response(env: WireServer) -> Non
                 break
         return got
 
-    got = asyncio.run(consume())
+    got = aio.run(consume())
     assert env.wait_for_disconnect(timeout=2) is not None
     result = stream.wait(5)
     assert result.status is StreamStatus.STOPPED

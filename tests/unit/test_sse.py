@@ -25,6 +25,7 @@ from chat_core.sse import (
 )
 from chat_core.stream import NO_RETRY, ChatStream, RetryPolicy
 from chat_core.types import ChatRequest, Message, StreamStatus
+from tests import aio
 from tests.wire_server import Scenario, WireServer
 
 SEED_METRIC_KEYS = [
@@ -159,7 +160,7 @@ def test_async_events_match_the_sync_format() -> None:
         stream = ask(DemoProvider(ttft_s=0, chunks_per_s=0), "async please")
         return b"".join([event async for event in aiter_sse(stream)])
 
-    events = decode(asyncio.run(collect()))
+    events = decode(aio.run(collect()))
     assert events[-1]["done"] is True
     assert "async please" in "".join(e.get("content", "") for e in events[:-1])
 
@@ -169,7 +170,7 @@ def test_async_sends_heartbeats_while_waiting_for_the_first_token() -> None:
         stream = ask(DemoProvider(ttft_s=0.3, chunks_per_s=0))
         return [event async for event in aiter_sse(stream, heartbeat_s=0.05)]
 
-    events = asyncio.run(collect())
+    events = aio.run(collect())
     assert events[0] == HEARTBEAT
     assert json.loads(events[-1][6:])["done"] is True
 
@@ -190,7 +191,7 @@ def test_cancelling_the_async_consumer_cancels_upstream(wire: WireServer) -> Non
         task.cancel()  # what Starlette does when the client disconnects
         await asyncio.gather(task, return_exceptions=True)
 
-    asyncio.run(consume_then_leave())
+    aio.run(consume_then_leave())
 
     assert wire.wait_for_disconnect(2) is not None
     assert stream.wait(2).status is StreamStatus.STOPPED

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from chat_core.types import (
     UpstreamEvent,
     UsageReport,
 )
+from tests import aio
 
 REQUEST = ChatRequest(messages=(Message("user", "hi"),), model="m")
 
@@ -285,7 +285,7 @@ def test_async_iteration_and_cancel() -> None:
                 gate.set()
         return got
 
-    got = asyncio.run(consume())
+    got = aio.run(consume())
     assert got[:2] == ["x", "y"]
     result = stream.wait(5)
     assert result.status is StreamStatus.STOPPED
