@@ -10,6 +10,11 @@ Stop-safety follows the chat page (STREAMLIT_NOTES 3-7, ui/answer.py):
 3. ``finally`` cancels every stream still running and copies the results that are there; the
    streams' own callbacks (worker threads) and the next run's ``settle`` fill in the rest.
 
+Stop is a "Stop all" button (above the columns and in the sidebar): its click interrupts the
+streaming run and reruns the page, whose ``settle`` shows every partial marked "Stopped". The
+chat input only disables itself while a comparison streams: its own stop button would end the
+run without a rerun, leaving the partials unmarked until the next click.
+
 Each column draws its answer as the chat page does (``chat_core.render``: display-safe
 markdown cut into blocks): finished blocks are written once, only the column's live tail
 element is redrawn, and a frame touches only the columns that got new text.
@@ -21,9 +26,9 @@ import dataclasses
 import re
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -64,7 +69,6 @@ IDLE_CHECK_S = 0.25
 CAPTION_EVERY_S = 0.5
 """How often a streaming column's live TTFT / speed caption is redrawn."""
 WAITING_HINT_AFTER_S = 0.6
-STOP_WATCH_S = 0.5
 SETTLE_WAIT_S = 1.0
 """How long a new run waits, in total, for cancelled streams to report their results."""
 
@@ -73,7 +77,7 @@ COUNT = "compare_count"
 RUNS = "compare_runs"
 ACTIVE = "compare_active"
 PENDING = "compare_pending"
-SLOT_KINDS = "compare_slot_kinds"
+SLOT_TURNS = "compare_slot_turns"
 
 
 # -- what is compared ---------------------------------------------------------------------------
@@ -157,10 +161,6 @@ class CompareRun:
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
 
     @property
-    def streaming(self) -> bool:
-        return any(turn.status == StreamStatus.STREAMING for turn in self.turns)
-
-    @property
     def stopped(self) -> bool:
         return any(turn.status == StreamStatus.STOPPED for turn in self.turns)
 
@@ -218,12 +218,6 @@ class ActiveCompare:
     merged: MergedStream
     turns: dict[str, Turn]
 
-    @property
-    def interrupted(self) -> bool:
-        """Its run is over without clearing it: Stop (cancelled) or ended unseen."""
-        streams = self.merged.streams.values()
-        return self.merged.done or any(stream.cancelled for stream in streams)
-
 
 def settle() -> None:
     """End a comparison a previous run left streaming (Stop, a click, a page switch): cancel
@@ -278,8 +272,8 @@ def _copy_back(name: str, widget_key: str) -> None:
 
 def _set_count() -> None:
     value = st.session_state.get("compare_w_count")
-    if value in range(MIN_COLUMNS, MAX_COLUMNS + 1):
-        st.session_state[COUNT] = int(value)
+    if isinstance(value, int) and MIN_COLUMNS <= value <= MAX_COLUMNS:
+        st.session_state[COUNT] = value
 
 
 def _set_provider(index: int) -> None:
@@ -298,7 +292,7 @@ def _set_model(index: int) -> None:
     all_choices[index] = Choice(provider, model or MODELS[provider][0])
 
 
-def render_count(*, disabled: bool) -> None:
+def render_count() -> None:
     st.session_state["compare_w_count"] = int(st.session_state[COUNT])
     st.segmented_control(
         "Columns",
@@ -306,13 +300,14 @@ def render_count(*, disabled: bool) -> None:
         required=True,
         key="compare_w_count",
         on_change=_set_count,
-        disabled=disabled,
         help="How many provider/model choices get the prompt.",
     )
 
 
-def render_choices(*, disabled: bool) -> None:
-    """One provider + model pair per column, above the answers' columns."""
+def render_choices() -> None:
+    """One provider + model pair per column, above the answers' columns. Like the chat page's
+    settings they stay usable while answers stream: a change stops the comparison (the
+    click interrupts the run) and keeps every partial."""
     ss = st.session_state
     all_choices: list[Choice] = ss[CHOICES]
     count = int(ss[COUNT])
@@ -333,7 +328,6 @@ def render_choices(*, disabled: bool) -> None:
                 key=provider_key,
                 on_change=_set_provider,
                 args=(index,),
-                disabled=disabled,
             )
             st.selectbox(
                 f"Model {index + 1}",
@@ -342,13 +336,13 @@ def render_choices(*, disabled: bool) -> None:
                 on_change=_set_model,
                 args=(index,),
                 accept_new_options=choice.provider != "demo",
-                disabled=disabled or choice.provider == "demo",
+                disabled=choice.provider == "demo",
                 label_visibility="collapsed",
                 help="Pick a suggestion or type any model name the provider offers.",
             )
 
 
-def render_shared_settings(secrets: Mapping[str, str], picked: Sequence[Choice], *, disabled: bool) -> None:
+def render_shared_settings(secrets: Mapping[str, str], picked: Sequence[Choice]) -> None:
     """Sidebar: the chat's system prompt, temperature and max tokens (the same session keys),
     and a key field for each provider in use that has none."""
     from ui.settings import _render_key_field  # the one place that handles typed keys
@@ -358,7 +352,6 @@ def render_shared_settings(secrets: Mapping[str, str], picked: Sequence[Choice],
         "System prompt",
         height=90,
         help="Sent with every request; shared with the chat page.",
-        disabled=disabled,
         **_bind(SYSTEM),
     )
     st.slider(
@@ -367,7 +360,6 @@ def render_shared_settings(secrets: Mapping[str, str], picked: Sequence[Choice],
         max_value=2.0,
         step=0.05,
         help="Higher is more varied. Anthropic accepts 0 to 1; OpenAI 0 to 2.",
-        disabled=disabled,
         **_bind(TEMPERATURE),
     )
     for provider in dict.fromkeys(c.provider for c in picked):
@@ -381,7 +373,6 @@ def render_shared_settings(secrets: Mapping[str, str], picked: Sequence[Choice],
         max_value=MAX_TOKENS_LIMIT,
         step=256,
         help="Upper bound on each answer's length.",
-        disabled=disabled,
         **_bind(MAX_TOKENS),
     )
     keyed = [p for p in dict.fromkeys(c.provider for c in picked) if p != "demo"]
@@ -393,15 +384,14 @@ def render_shared_settings(secrets: Mapping[str, str], picked: Sequence[Choice],
             st.text_input(
                 "OpenAI-compatible base URL",
                 help="The server's OpenAI-style endpoint, e.g. Ollama at http://localhost:11434/v1.",
-                disabled=disabled,
-                **_bind(BASE_URL),
+                        **_bind(BASE_URL),
             )
 
 
 # -- drawing a comparison ------------------------------------------------------------------------
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~:])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$:])")
 
 
 def escape_markdown(text: str) -> str:
@@ -409,22 +399,30 @@ def escape_markdown(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
-def slot_container(slot: DeltaGenerator, name: str, *, fresh: bool) -> DeltaGenerator:
-    """A container in the page-level ``slot``; with ``fresh``, one that starts empty in the
-    browser, for a run that streams a new comparison.
+class SlotPair:
+    """Two page-level placeholders that take turns holding one part of the page, so that a
+    run streaming a new comparison draws into a place that holds nothing in the browser.
 
-    The browser gives a new block the children of the block it replaces when both are of the
-    same type, and keeps those it was not sent again until the run ends: a new comparison in
-    the same kind of block would show the previous answers' extra blocks and columns below
-    the new text while it streams (STREAMLIT_NOTES 23). ``slot.empty()`` first does not help:
-    Streamlit's message queue drops it in favour of the block that follows. So a fresh
-    container is of the other type than the slot's last one: a one-column row instead of an
-    ``st.container()`` (they look the same). Idle runs use ``st.container()``, which keeps a
-    redrawn comparison's elements in place."""
-    kinds: dict[str, str] = st.session_state.setdefault(SLOT_KINDS, {})
-    kind = ("container" if kinds.get(name) == "row" else "row") if fresh else "container"
-    kinds[name] = kind
-    return slot.columns(1)[0] if kind == "row" else slot.container()
+    The browser gives a new container the children of the container it replaces at the same
+    place, and keeps those it was not sent again until the run ends: a new comparison drawn
+    where the previous one was would show the previous answers' extra blocks and columns
+    below the new text while it streams (STREAMLIT_NOTES 23). Emptying the place first does
+    not help: Streamlit's message queue drops the empty element in favour of the container
+    that follows it. The placeholder not in use gets only its own empty element, which does
+    clear it, so switching places on every streaming run always starts from nothing. Idle
+    runs stay in the current place, where the redrawn elements replace themselves."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._slots = (st.empty(), st.empty())
+
+    def container(self, *, fresh: bool) -> DeltaGenerator:
+        turns: dict[str, int] = st.session_state.setdefault(SLOT_TURNS, {})
+        index = turns.get(self._name, 0)
+        if fresh:
+            index = 1 - index
+        turns[self._name] = index
+        return self._slots[index].container()
 
 
 class ColumnLayout:
@@ -451,25 +449,63 @@ class RunLayout:
                 self.columns.append(ColumnLayout(run.id, index))
 
 
-def _winners(run: CompareRun) -> tuple[str | None, str | None]:
+@dataclass(frozen=True, slots=True)
+class Podium:
+    """The winner of one measure, with every column whose value shows the same (a tie)."""
+
+    titles: tuple[str, ...]
+    value: str
+    margin: str | None
+    """How far ahead of the next column, e.g. "0.12 s sooner than Anthropic · claude-…"."""
+
+
+def _podium(
+    winner: str | None, values: Mapping[str, float], show: Callable[[float], str], *, lower: bool
+) -> Podium | None:
+    if winner is None or winner not in values:
+        return None
+    best = show(values[winner])
+    tied = [winner, *(t for t, v in values.items() if t != winner and show(v) == best)]
+    rest = sorted((t for t in values if t not in tied), key=values.__getitem__, reverse=not lower)
+    margin = None
+    if rest:
+        gap = abs(values[rest[0]] - values[winner])
+        ahead = "sooner" if lower else "more"
+        margin = f"{show(gap)} {ahead} than {rest[0]}"
+    return Podium(tuple(tied), best, margin)
+
+
+def podiums(run: CompareRun) -> tuple[Podium | None, Podium | None]:
+    """Fastest first token and fastest throughput among the columns that received text
+    (chat_core.merge picks the winners; equal shown values are a tie). Throughput is
+    tokens/s when every such column reported usage, else chars/s, as in ``fastest_throughput``."""
     results = run.results()
     if len(results) < 2:
         return None, None
-    return fastest_first_token(results), fastest_throughput(results)
+    ttfts = {t: r.metrics.ttft_s for t, r in results.items() if r.metrics.ttft_s is not None}
+    first = _podium(fastest_first_token(results), ttfts, lambda v: f"{v:.2f} s", lower=True)
+    tokens = {t: r.metrics.tokens_per_s for t, r in results.items()}
+    if all(v is not None for v in tokens.values()):
+        unit, chosen = "tokens/s", tokens
+    else:
+        unit, chosen = "chars/s", {t: r.metrics.chars_per_s for t, r in results.items()}
+    rates = {t: v for t, v in chosen.items() if v is not None}
+    fastest = _podium(fastest_throughput(results), rates, lambda v: f"{v:,.0f} {unit}", lower=False)
+    return first, fastest
 
 
 def _header(slot: DeltaGenerator, run: CompareRun, index: int, *, badges: bool) -> None:
-    title = run.titles()[index]
     choice = run.choices[index]
     parts = [
         f"**{escape_markdown(PROVIDER_LABELS.get(choice.provider, choice.provider))}** · "
         f"`{choice.model.replace('`', '')}`"
     ]
     if badges:
-        first, fastest = _winners(run)
-        if title == first:
+        title = run.titles()[index]
+        first, fastest = podiums(run)
+        if first is not None and title in first.titles:
             parts.append(":violet-badge[:material/bolt: Fastest first token]")
-        if title == fastest:
+        if fastest is not None and title in fastest.titles:
             parts.append(":green-badge[:material/speed: Fastest throughput]")
     slot.markdown("  ".join(parts))
 
@@ -484,7 +520,7 @@ def _footer(slot: DeltaGenerator, turn: Turn) -> None:
 
 
 def render_run(run: CompareRun) -> None:
-    """A finished (or stopped) comparison, as the streaming run left it."""
+    """A finished (or stopped) comparison, with the same elements the streaming run left."""
     layout = RunLayout(run)
     with layout.status.container():
         render_summary(run)
@@ -496,54 +532,42 @@ def render_run(run: CompareRun) -> None:
         _footer(column.footer, turn)
 
 
-def _rate(result: StreamResult, unit: str) -> float | None:
-    m = result.metrics
-    return m.tokens_per_s if unit == "tokens/s" else m.chars_per_s
+def _names(titles: Sequence[str]) -> str:
+    shown = [f"**{escape_markdown(t)}**" for t in titles]
+    return shown[0] if len(shown) == 1 else "Tie: " + ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
 def render_summary(run: CompareRun) -> None:
-    """Names the fastest first token and the fastest throughput, with the runner-up's value."""
+    """Names the fastest first token and the fastest throughput (or says why it cannot)."""
     results = run.results()
-    if not results:
-        st.caption(":material/info: No column received any text, so there is nothing to compare.")
+    if len(results) < 2:
+        only = f" Only **{escape_markdown(next(iter(results)))}** did." if results else ""
+        st.caption(
+            ":material/info: A comparison needs at least two columns that received text." + only
+        )
         return
-    if len(results) == 1:
-        (title,) = results
-        st.caption(f":material/info: Only **{escape_markdown(title)}** produced text.")
-        return
-    unit = "tokens/s" if all(r.metrics.tokens_per_s is not None for r in results.values()) else "chars/s"
-    first = fastest_first_token(results)
-    fastest = fastest_throughput(results)
+    first, fastest = podiums(run)
     left, right = st.columns(2)
-    if first is not None:
-        ttfts = sorted(r.metrics.ttft_s for r in results.values() if r.metrics.ttft_s is not None)
-        best = ttfts[0]
-        with left:
-            st.metric(
-                "Fastest first token",
-                f"{best:.2f} s",
-                delta=f"{ttfts[1] - best:.2f} s sooner" if len(ttfts) > 1 and ttfts[1] - best >= 0.005 else None,
-                delta_color="off",
-                delta_arrow="off",
-                help="Time from sending the prompt to the first text of the answer.",
-                border=True,
-            )
-            st.markdown(f":material/bolt: **{escape_markdown(first)}**")
-    if fastest is not None:
-        rates = sorted((r for r in (_rate(x, unit) for x in results.values()) if r is not None), reverse=True)
-        best_rate = rates[0]
-        with right:
-            st.metric(
-                "Fastest throughput",
-                f"{best_rate:,.0f} {unit}",
-                delta=f"{best_rate - rates[1]:,.0f} {unit} more" if len(rates) > 1 and best_rate - rates[1] >= 0.5 else None,
-                delta_color="off",
-                delta_arrow="off",
-                help="Output speed after the first token: tokens per second where every column "
-                "reported token usage, else characters per second.",
-                border=True,
-            )
-            st.markdown(f":material/speed: **{escape_markdown(fastest)}**")
+    rows: tuple[tuple[DeltaGenerator, Podium | None, str, str, Literal["violet", "green"], str], ...] = (
+        (left, first, "Fastest first token", ":material/bolt:", "violet",
+         "Time from sending the prompt to the first text of the answer."),
+        (right, fastest, "Fastest throughput", ":material/speed:", "green",
+         "Output speed after the first token: tokens per second where every column reported "
+         "token usage, else characters per second."),
+    )  # fmt: skip
+    for column, podium, label, icon, color, help_text in rows:
+        if podium is None:
+            continue
+        column.metric(
+            f"{icon} {label}",
+            podium.value,
+            delta=_names(podium.titles),
+            delta_color=color,
+            delta_arrow="off",
+            delta_description=podium.margin,
+            help=help_text,
+            border=True,
+        )
     if run.stopped:
         st.caption(
             ":material/stop_circle: Stopped before the end: the numbers describe the text that "
@@ -668,18 +692,53 @@ class _Column:
         _footer(self.layout.footer, self.turn)
 
 
-def stream_run(run: CompareRun, base: ChatSettings) -> None:
-    """Stream ``run`` into a fresh ``RunLayout``: every column at once, one Stop for all.
+def keep_wide() -> None:
+    """Say again that this page is wide (Streamlit 1.67 workaround).
 
-    Returns normally only when every column has ended; a Stop ends the run inside a page call
-    (StopException) with every partial kept in the run's turns.
+    ``app.py`` sets ``layout="centered"`` at the start of every run and the page then sets
+    "wide". When the browser handles both messages in one batch it checks the second against
+    state it has not updated yet, skips it, and the page turns centered; that happens most
+    when a run starts right after a stream (the browser is still busy). A "wide" sent once
+    text arrives, and again at the end of the run, reaches the browser on its own and puts the
+    layout back. The real fix is in ``app.py``: set the chat page's layout in the chat page."""
+    st.set_page_config(layout="wide")
+
+
+class StopButton:
+    """The sidebar's "Stop all": enabled while a comparison streams in this run, greyed out
+    once it has ended (same place, different key, as on the chat page)."""
+
+    def __init__(self, slot: DeltaGenerator) -> None:
+        self._slot = slot
+
+    def show(self, *, streaming: bool) -> None:
+        self._slot.button(
+            "Stop all",
+            key="compare_stop" if streaming else "compare_stop_idle",
+            icon=":material/stop_circle:",
+            on_click=stop_all,
+            disabled=not streaming,
+            help="Stop every column that is still streaming; the text so far is kept.",
+            width="stretch",
+        )
+
+
+def stream_run(run: CompareRun, base: ChatSettings, stop_button: StopButton) -> None:
+    """Stream ``run`` into a fresh ``RunLayout``: every column at once, one Stop for all, and
+    the summary in place once every column has ended. ``stop_button`` already shows its
+    streaming state (drawn before the run's other widgets); it is greyed out at the end.
+
+    A Stop (either "Stop all" button, or any other click) interrupts the run inside a page
+    call; every partial stays in the run's turns and the next run settles and shows them.
+    There is no ``st.rerun()`` at the end: a full rerun while the browser is still drawing
+    the last frames can leave the wide page centered (see ``pages/compare.py``).
     """
     layout = RunLayout(run)
     messages = [Message("user", run.prompt)]
     columns: dict[str, _Column] = {}
     streams: dict[str, ChatStream] = {}
-    for index, (choice, turn, column) in enumerate(zip(run.choices, run.turns, layout.columns, strict=True)):
-        _header(column.header, run, index, badges=False)
+    for index, (choice, turn, place) in enumerate(zip(run.choices, run.turns, layout.columns, strict=True)):
+        _header(place.header, run, index, badges=False)
 
         def done(result: StreamResult, turn: Turn = turn) -> None:
             state.apply_result(turn, result)
@@ -691,12 +750,13 @@ def stream_run(run: CompareRun, base: ChatSettings) -> None:
             stream = column_settings(base, choice).open_stream(messages, on_complete=done, on_error=failed)
         except ChatError as exc:  # no key, bad base URL, temperature out of range: this column only
             _fail(turn, exc.user_message, exc.kind)
-            _footer(column.footer, turn)
+            _footer(place.footer, turn)
             continue
         label = str(index)
         streams[label] = stream
-        columns[label] = _Column(index, turn, stream, column, LiveText(column.body))
+        columns[label] = _Column(index, turn, stream, place, LiveText(place.body))
     if not streams:
+        stop_button.show(streaming=False)
         with layout.status.container():
             render_summary(run)
         return
@@ -722,6 +782,8 @@ def stream_run(run: CompareRun, base: ChatSettings) -> None:
             column.live_caption(started_s, started_s, force=True)
         for frame in merged.frames(FRAME_INTERVAL_S, on_idle=on_idle, idle_s=IDLE_CHECK_S):
             now_s = time.perf_counter()
+            if not any(column.first_s is not None for column in columns.values()):
+                keep_wide()  # before the first text: see keep_wide
             for label, chunk in frame.items():
                 column = columns[label]
                 if chunk:
@@ -746,7 +808,14 @@ def stream_run(run: CompareRun, base: ChatSettings) -> None:
         state.finish_turn(column.turn, column.stream, max(0.0, deadline - time.monotonic()))
         if unexpected and not column.finished:
             _fail(column.turn, GENERIC_MESSAGE, "unexpected")
+            _footer(column.layout.footer, column.turn)
     st.session_state[ACTIVE] = None
+    keep_wide()
+    stop_button.show(streaming=False)
+    with layout.status.container():
+        render_summary(run)
+    for index, place in enumerate(layout.columns):
+        _header(place.header, run, index, badges=True)
 
 
 def _streaming_bar(run: CompareRun, count: int) -> None:
@@ -762,23 +831,6 @@ def _streaming_bar(run: CompareRun, count: int) -> None:
         width="stretch",
         help="Stop every column; the text so far is kept.",
     )
-    _stop_watcher()
-
-
-@st.fragment(run_every=STOP_WATCH_S)
-def _stop_watcher() -> None:
-    """Redraws the page once the comparison was stopped with the chat input's stop button.
-
-    That Stop ends the run inside a page call, so nothing more can be drawn in it and the
-    partials would show no "Stopped" badge until the next interaction. This fragment reruns
-    by itself every ``STOP_WATCH_S``; while the streaming run lives those reruns wait (a
-    fragment rerun never preempts a full run), a run that ends normally reruns the page
-    without it, and after a Stop the next tick finds the comparison interrupted and reruns the
-    whole page, which settles it."""
-    st.set_page_config(layout="wide")
-    active: ActiveCompare | None = st.session_state.get(ACTIVE)
-    if active is not None and active.interrupted:
-        st.rerun()
 
 
 def _fail(turn: Turn, message: str, kind: str) -> None:
