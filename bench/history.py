@@ -49,6 +49,7 @@ from render_lag import (
     CHAT_INPUT,
     RESULTS,
     StreamlitServer,
+    add_streamlit_opt_argument,
     app_env,
     chromium,
     clock_offset,
@@ -172,7 +173,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=[0.0, 3.0],
         help="variants: seconds between the fresh server's page being ready and the first prompt",
     )
+    add_streamlit_opt_argument(parser)
     args = parser.parse_args(argv)
+    StreamlitServer.options = args.streamlit_opt
     if not APP.exists():
         sys.exit("app.py does not exist yet")
     sizes = [int(x) for x in args.messages.split(",")]

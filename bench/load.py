@@ -45,7 +45,14 @@ from dataclasses import dataclass, field
 
 import psutil
 import websockets
-from render_lag import APP, BENCH_PAGE, StreamlitServer, app_env, machine_load
+from render_lag import (
+    APP,
+    BENCH_PAGE,
+    StreamlitServer,
+    add_streamlit_opt_argument,
+    app_env,
+    machine_load,
+)
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.proto.Common_pb2 import ChatInputValue
@@ -231,7 +238,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="diagnosis: instead of app.py, a bench page (bench/pages/stream_page.py); 'once' draws"
         " nothing until the answer is complete, so it costs only the SDK and the stream engine",
     )
+    add_streamlit_opt_argument(parser)
     args = parser.parse_args(argv)
+    StreamlitServer.options = args.streamlit_opt
     if args.page == "app.py" and not APP.exists():
         sys.exit("app.py does not exist yet")
 
@@ -240,6 +249,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"load: {args.sessions} sessions at once x {args.rounds} round(s), {args.n} chunks @ {args.rate}/s each,"
         " raw Streamlit websocket clients (not browsers) against "
         + ("streamlit run app.py" if args.page == "app.py" else f"bench page mode={args.page}")
+        + (f" with {args.streamlit_opt}" if args.streamlit_opt else "")
     )
     print(f"machine: {machine_load()} (before)", flush=True)
     lags: list[float] = []
