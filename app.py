@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+# No layout here: each page sets its own. Sending "centered" on every run and "wide" from a
+# page right after it made the browser sometimes keep the first of the two.
 st.set_page_config(
     page_title="Streamchat",
     page_icon=":material/forum:",
-    layout="centered",
     initial_sidebar_state="expanded",
 )
 
@@ -42,6 +43,7 @@ DEMO_BANNER = (
 
 
 def chat_page() -> None:
+    st.set_page_config(layout="centered")
     with page_guard("drawing the chat page"):
         _chat_page()
 

@@ -52,7 +52,10 @@ _chat: list[Callable[[], None]] = []
 
 def chat_page() -> StreamlitPage:
     """The chat page, e.g. for ``st.page_link`` from another page."""
-    return st.Page(_chat[0], title="Chat", icon=":material/chat:", url_path="chat", default=True)
+    # A page script run on its own (AppTest, or before app.py ran in this process) has no
+    # chat callable registered: link to the entry script instead.
+    target: Callable[[], None] | str = _chat[0] if _chat else "app.py"
+    return st.Page(target, title="Chat", icon=":material/chat:", url_path="chat", default=True)
 
 
 def all_pages(chat: Callable[[], None]) -> list[StreamlitPage]:
