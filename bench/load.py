@@ -6,6 +6,7 @@ four-character chunks at 500 chunks/s (a 4 s answer, ~8 KB of markdown).
 
     python bench/load.py                       # 20 sessions, 2000 chunks @ 500/s, 1 round
     python bench/load.py --sessions 5 --rounds 3
+    python bench/load.py --page once           # diagnosis: the SDK + stream engine alone
 
 Clients: raw Streamlit websocket clients, not browsers (20 Chromium tabs do not fit on two
 cores next to the server, and would measure Chromium more than the app). Each client speaks
@@ -27,7 +28,12 @@ tail) joined with blank lines equal the wire answer (Streamlit strips each eleme
 surrounding whitespace). Server CPU is the app process's CPU time from just before the
 prompts to the end of the last answer; memory is its RSS growth from before the sessions
 connected to the peak during the answers (sampled every 100 ms), both divided by the number
-of sessions.
+of sessions. The wire server and the clients run in this process (its CPU is printed too),
+not in the app's.
+
+Diagnosis: ``--page once`` sends the same load to a bench page that draws nothing until the
+answer is complete (what the SDK and the stream engine alone cost the server);
+``--streamlit-opt runner.postScriptGC=false`` tries a server option without editing the app.
 """
 
 from __future__ import annotations
