@@ -77,6 +77,19 @@ def _fail_or_skip(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
+def playwright_expect() -> Any:
+    """Playwright's ``expect``, imported at a test module's top: without the playwright
+    package the module is skipped (locally) or fails to collect (``CI=true``)."""
+    try:
+        from playwright.sync_api import expect
+    except ImportError:
+        reason = "the playwright package is not installed (pip install playwright)"
+        if IN_CI:
+            pytest.fail(f"CI=true but the browser tests cannot run: {reason}", pytrace=False)
+        pytest.skip(reason, allow_module_level=True)
+    return expect
+
+
 # ============================================================================================
 # Browser
 # ============================================================================================
@@ -170,6 +183,26 @@ _IDLE_JS = """([settleMs, stopSel]) => {
 }"""
 
 
+_STATE_JS = """([stopSel, userSel, assistantSel, inputSel]) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const box = document.querySelector(inputSel);
+  const msgs = document.querySelectorAll(assistantSel);
+  const last = msgs[msgs.length - 1];
+  return {
+    script: app && app.getAttribute('data-test-script-state'),
+    connection: app && app.getAttribute('data-test-connection-state'),
+    stop_button: !!document.querySelector(stopSel),
+    running_icon: !!document.querySelector('[data-testid="stStatusWidgetRunningIcon"]'),
+    users: document.querySelectorAll(userSel).length,
+    answers: msgs.length,
+    input: box ? {value: box.value, disabled: box.disabled} : null,
+    last_answer_tail: last ? last.innerText.slice(-200) : null,
+    exceptions: document.querySelectorAll('[data-testid="stException"]').length,
+    url: location.href,
+  };
+}"""
+
+
 class ChatPage:
     """A Playwright page on the app plus what the tests check on every page."""
 
@@ -214,20 +247,34 @@ class ChatPage:
         self.page.locator(CHAT_INPUT).wait_for(state="visible")
         return self
 
+    def state(self) -> dict[str, Any]:
+        """What the page looks like right now (for failure messages)."""
+        found: dict[str, Any] = self.page.evaluate(_STATE_JS, [STOP_IN_INPUT, USER, ASSISTANT, CHAT_INPUT])
+        return found
+
+    def _wait_for(self, what: str, js: str, arg: Any, timeout_ms: float, polling: int) -> None:
+        from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+        try:
+            self.page.wait_for_function(js, arg=arg, timeout=timeout_ms, polling=polling)
+        except PlaywrightTimeoutError:
+            state = {}
+            with contextlib.suppress(Exception):
+                state = self.state()
+            hint = ""
+            if state.get("script") == "notRunning" and state.get("stop_button"):
+                hint = (
+                    " -- no script is running, yet the chat input still shows its stop button "
+                    "and is disabled: the person cannot type the next prompt"
+                )
+            raise AssertionError(
+                f"timed out after {timeout_ms / 1000:.0f} s waiting for {what}{hint}; page: {state}"
+            ) from None
+
     def wait_idle(self, timeout_ms: float = ANSWER_TIMEOUT_MS) -> None:
         """Until the script has not been running for ``IDLE_SETTLE_MS`` and no stop button shows."""
         self.page.evaluate("() => { window.__e2eBusyAt = undefined; }")
-        self.page.wait_for_function(
-            _IDLE_JS, arg=[IDLE_SETTLE_MS, STOP_IN_INPUT], timeout=timeout_ms, polling=50
-        )
-
-    def wait_running(self, timeout_ms: float = LOAD_TIMEOUT_MS) -> None:
-        self.page.wait_for_function(
-            """() => document.querySelector('[data-testid="stApp"]')
-                   ?.getAttribute('data-test-script-state') === 'running'""",
-            timeout=timeout_ms,
-            polling=20,
-        )
+        self._wait_for("the app to be idle", _IDLE_JS, [IDLE_SETTLE_MS, STOP_IN_INPUT], timeout_ms, 50)
 
     def sidebar_link(self, text: str) -> Any:
         return self.page.locator(f'{SIDEBAR} [data-testid="stSidebarNav"] a').filter(has_text=text)
@@ -255,11 +302,12 @@ class ChatPage:
         n_users = self.page.locator(USER).count()
         self.type_prompt(text)
         # The prompt shows as a user message only once the run that handles it has started.
-        self.page.wait_for_function(
+        self._wait_for(
+            f"the prompt {text[:40]!r} to show",
             "([sel, n]) => document.querySelectorAll(sel).length > n",
-            arg=[USER, n_users],
-            timeout=timeout_ms,
-            polling=20,
+            [USER, n_users],
+            timeout_ms,
+            20,
         )
         if not wait:
             return self.assistants().last
@@ -289,7 +337,8 @@ class ChatPage:
 
     def wait_for_answer_chars(self, n: int, timeout_ms: float = ANSWER_TIMEOUT_MS) -> None:
         """Until the last assistant message shows at least ``n`` characters."""
-        self.page.wait_for_function(
+        self._wait_for(
+            f"{n} characters of answer",
             """([sel, body, n]) => {
                  const msgs = document.querySelectorAll(sel);
                  const m = msgs[msgs.length - 1];
@@ -297,9 +346,9 @@ class ChatPage:
                  const b = m.querySelector(body);
                  return !!b && b.innerText.length >= n;
                }""",
-            arg=[ASSISTANT, MESSAGE_BODY, n],
-            timeout=timeout_ms,
-            polling=20,
+            [ASSISTANT, MESSAGE_BODY, n],
+            timeout_ms,
+            20,
         )
 
     def download(self, button_text: str, *, in_sidebar: bool = True) -> str:

@@ -4,17 +4,21 @@ and two browser sessions never share a history."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect
 
 from tests.e2e.conftest import (
+    CAPTION,
+    CHAT_INPUT,
+    STOP_IN_INPUT,
     ChatPage,
     code_blocks,
     markdown_words,
+    playwright_expect,
     rendered_words,
 )
 from tests.wire_server import Scenario, WireServer, long_markdown_text
 
 pytestmark = pytest.mark.e2e
+expect = playwright_expect()
 
 PLAIN = (
     "Streaming works: this sentence arrives four characters at a time, "
@@ -25,15 +29,14 @@ PLAIN = (
 def test_answer_streams_into_the_page_and_ends_with_the_exact_text(
     chat: ChatPage, wire: WireServer
 ) -> None:
-    wire.enqueue(Scenario.text(PLAIN, rate=15))  # ~2 s: long enough to see it grow
+    wire.enqueue(Scenario.text(PLAIN, rate=8))  # 30 chunks, ~4 s: long enough to see it grow
     chat.send("Tell me something", wait=False)
 
     chat.wait_for_answer_chars(12)
-    partial = chat.answer_text()
-    rec = wire.last_request
-    assert rec is not None and not rec.completed, "the text should show before the stream ends"
-    assert partial and PLAIN.startswith(partial.strip())
-    assert len(partial.strip()) < len(PLAIN)
+    partial = chat.answer_text().strip()
+    assert PLAIN.startswith(partial) and len(partial) < len(PLAIN), (
+        f"the page should show part of the answer while it streams, got {partial!r}"
+    )
 
     chat.wait_idle()
     assert chat.answer_text() == PLAIN
@@ -59,6 +62,8 @@ def test_long_markdown_answer_renders_the_same_text_with_code_lists_and_tables(
 
     chat.send(f"#wire:long:{n_chunks}")
     body = chat.answer_body()
+    # Rendered as frozen blocks (one markdown element each) rather than one growing element.
+    assert body.locator('[data-testid="stMarkdown"]').count() > 1
     # Code blocks are lazy-loaded components: wait for all of them before reading the text.
     expect(body.locator('[data-testid="stCode"] code')).to_have_count(len(codes))
     expect(body.locator("table")).to_have_count(expected.count("| Setting |"))
@@ -135,3 +140,15 @@ def test_two_browser_sessions_never_see_each_others_history(
     alice_last = wire.requests[-1]
     assert "bravo" not in alice_last.raw_body.decode()
     assert "alpha-only-for-alice" in alice_last.raw_body.decode()
+
+
+def test_chat_input_is_ready_for_the_next_prompt_after_every_answer(demo_chat: ChatPage) -> None:
+    """After each answer the box accepts typing again: no stop button left behind."""
+    box = demo_chat.page.locator(CHAT_INPUT)
+    for i in range(4):
+        demo_chat.send(f"question number {i}", wait=False)
+        expect(demo_chat.assistants()).to_have_count(i + 1)
+        expect(demo_chat.assistants().last.locator(CAPTION)).to_contain_text("TTFT", timeout=60_000)
+        expect(demo_chat.page.locator(STOP_IN_INPUT)).to_have_count(0, timeout=10_000)
+        expect(box).to_be_enabled()
+        demo_chat.wait_idle()

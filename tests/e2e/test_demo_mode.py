@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect
 
 from chat_core import DEFAULT_SYSTEM_PROMPT
 from chat_core.providers.demo import demo_answer
-from tests.e2e.conftest import ALERT, SIDEBAR, ChatPage, code_blocks, markdown_words, rendered_words
+from tests.e2e.conftest import (
+    ALERT,
+    SIDEBAR,
+    ChatPage,
+    code_blocks,
+    markdown_words,
+    playwright_expect,
+    rendered_words,
+)
 
 pytestmark = pytest.mark.e2e
+expect = playwright_expect()
 
 
 def test_demo_mode_answers_without_any_key_and_shows_the_banner(demo_chat: ChatPage) -> None:

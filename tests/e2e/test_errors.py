@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import expect
 
-from tests.e2e.conftest import ALERT, ChatPage
+from tests.e2e.conftest import ALERT, ChatPage, playwright_expect
 from tests.wire_server import Scenario, WireServer, long_markdown_text
 
 pytestmark = pytest.mark.e2e
+expect = playwright_expect()
 
 NEXT_ANSWER = "Yes, the next prompt gets a normal answer."
 

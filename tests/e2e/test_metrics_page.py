@@ -7,12 +7,12 @@ import io
 import re
 
 import pytest
-from playwright.sync_api import expect
 
-from tests.e2e.conftest import ChatPage
+from tests.e2e.conftest import ChatPage, playwright_expect
 from tests.wire_server import Scenario, WireServer
 
 pytestmark = pytest.mark.e2e
+expect = playwright_expect()
 
 TABLE = '[data-testid="stDataFrame"]'
 
@@ -23,10 +23,11 @@ def _ttft(caption: str) -> str:
     return m.group(1)
 
 
-def _grid_rows(chat: ChatPage) -> list[dict[str, str]]:
-    """The answers table's rows, from the data grid's accessibility table (the grid itself is
-    drawn on a canvas)."""
+def _grid_rows(chat: ChatPage, n: int) -> list[dict[str, str]]:
+    """The answers table's ``n`` rows, from the data grid's accessibility table (the grid
+    itself is drawn on a canvas; its hidden table fills in after the element appears)."""
     grid = chat.page.locator(TABLE).first.locator("table")
+    expect(grid.locator("tbody tr")).to_have_count(n)
     headers = [h.strip() for h in grid.locator('thead th, [role="columnheader"]').all_inner_texts()]
     rows = []
     for row in grid.locator("tbody tr").all():
@@ -50,7 +51,7 @@ def test_metrics_page_shows_the_ttft_of_the_caption(chat: ChatPage, wire: WireSe
     chat.go_to_page("Metrics", ready=TABLE)
     expect(chat.page.get_by_text("2 answers in this browser session.")).to_be_visible()
 
-    rows = _grid_rows(chat)
+    rows = _grid_rows(chat, 2)
     assert [r["#"] for r in rows] == ["1", "2"]
     assert [f"{float(r['TTFT (s)']):.2f}" for r in rows] == ttfts
     assert [r["status"] for r in rows] == ["complete", "complete"]

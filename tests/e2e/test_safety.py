@@ -6,12 +6,12 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from playwright.sync_api import expect
 
-from tests.e2e.conftest import ALERT, SIDEBAR, ChatPage
+from tests.e2e.conftest import ALERT, SIDEBAR, ChatPage, playwright_expect
 from tests.wire_server import HTML_ANSWER, Scenario, WireServer
 
 pytestmark = pytest.mark.e2e
+expect = playwright_expect()
 
 PWNED_ANSWER = (
     "Markup that must stay inert:\n\n"

@@ -10,12 +10,12 @@ from __future__ import annotations
 import time
 
 import pytest
-from playwright.sync_api import expect
 
-from tests.e2e.conftest import STOP_IN_INPUT, ChatPage
+from tests.e2e.conftest import STOP_IN_INPUT, ChatPage, playwright_expect
 from tests.wire_server import WireServer, long_markdown_text
 
 pytestmark = pytest.mark.e2e
+expect = playwright_expect()
 
 SLOW_PROMPT = "#wire:slow:2000"  # 2000 chunks at 50/s: 40 s, long enough to press Stop
 FULL_TEXT = long_markdown_text(2000)
