@@ -13,6 +13,11 @@ The order matters (STREAMLIT_NOTES 3-7):
    never touches ``st.session_state``: after a Stop that access raises again. The stream's
    own ``on_complete``/``on_error`` callbacks (worker thread) and the next run's
    ``settle_active_answer`` fill in whatever ``finally`` could not.
+
+After a Stop from the chat input nothing more can be drawn in that run: the partial text
+stays on the page and its "Stopped" badge appears with the next run (any interaction). A
+self-rerunning fragment that showed the badge at once was tried and removed: its ticks kept
+the chat input disabled, with a stop button showing, after answers had ended.
 """
 
 from __future__ import annotations
@@ -37,8 +42,6 @@ FRAME_INTERVAL_S = 0.05
 IDLE_CHECK_S = 0.25
 """While nothing arrives, touch the page this often so Stop is noticed (STREAMLIT_NOTES 3)."""
 WAITING_HINT_AFTER_S = 0.6
-STOP_WATCH_S = 0.2
-STOP_WATCH_OFF_S = 86_400
 
 
 def stream_answer(
@@ -76,8 +79,6 @@ def stream_answer(
         # Under the answer while it streams; emptied when it ends (later runs draw no slot).
         bar = ProgressBar(st.empty(), estimator.tracker(length_key, settings.max_tokens))
         state.set_active(stream, turn)
-        with layout.watch():
-            _stop_watcher()
         unexpected = False
         try:
             stream.start()
@@ -103,33 +104,11 @@ def stream_answer(
             bar.finish()
         bar.clear()
         layout.notice.empty()
-        with layout.watch():
-            _stop_watcher_off()
         if on_finish is not None:
             on_finish()
         with layout.footer:
             render_answer_footer(turn, last=True, on_retry=on_retry)
     return turn
-
-
-def _watch_for_stop() -> None:
-    """Redraws the page once the answer was stopped with the chat input's stop button.
-
-    That Stop ends the run inside ``st.write_stream``; nothing more can be drawn in it, so
-    the partial would show no "stopped" badge until the next interaction. Registered as a
-    fragment that reruns on its own every ``STOP_WATCH_S`` before the answer streams: while
-    the streaming run lives those ticks wait (a fragment rerun never preempts a full run);
-    after a Stop the next tick finds the active answer cancelled and reruns the whole page,
-    which settles it, shows the badge and drops the timer (every full run does). A run that
-    ends normally re-registers the same fragment (same function, same container, so the same
-    id) with a one-day interval, which replaces the fast timer in the browser."""
-    if state.interrupted_answer_pending():
-        st.rerun()
-
-
-# Same function and call site -> same fragment id; only the interval differs.
-_stop_watcher = st.fragment(run_every=STOP_WATCH_S)(_watch_for_stop)
-_stop_watcher_off = st.fragment(run_every=STOP_WATCH_OFF_S)(_watch_for_stop)
 
 
 def _frames(

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 
 from chat_core import StreamMetrics, StreamStatus
 from chat_core.conversation import Turn
@@ -55,8 +54,7 @@ def render_history(turns: list[Turn], *, on_retry: Callable[[], None]) -> None:
 
 class AnswerLayout:
     """The children of an assistant message, identical in the run that streams it and in every
-    later run that redraws it: a notice slot, the text container, the footer and a slot for
-    the stop watcher (ui/answer.py). Streamlit keeps an element it was not sent again on the
+    later run that redraws it: a notice slot, the text container and the footer. Streamlit keeps an element it was not sent again on the
     page until the run ends, so a layout that differs between runs would show stale pieces
     (a second caption) while the next answer streams."""
 
@@ -64,16 +62,6 @@ class AnswerLayout:
         self.notice = st.empty()
         self.body = st.container(key=message_key(turn))
         self.footer = st.container()
-        # The stop watcher's slot (ui/answer.py): a container holding a slot that always holds
-        # a container, so a late tick of the watcher writes into containers, never into a
-        # plain element (that breaks the page in the browser: "'setIn' cannot be called on an
-        # ElementNode"), and re-registering the watcher happens at the same path (same id).
-        self._watch = st.container().empty()
-        self.watch()
-
-    def watch(self) -> DeltaGenerator:
-        """A fresh, empty container in the watcher slot (replacing what was there)."""
-        return self._watch.container()
 
 
 def render_turn(turn: Turn, *, last: bool, on_retry: Callable[[], None]) -> None:

@@ -82,13 +82,6 @@ def is_streaming() -> bool:
     return active is not None and not active.stream.done
 
 
-def interrupted_answer_pending() -> bool:
-    """An answer is recorded as streaming but its run is over: the stream was cancelled (the
-    stopped run's ``finally``) or has ended without the run clearing it."""
-    active: ActiveAnswer | None = st.session_state.get(ACTIVE)
-    return active is not None and (active.stream.cancelled or active.stream.done)
-
-
 def apply_result(turn: Turn, result: StreamResult) -> None:
     """Copy a finished stream's outcome into its turn. Idempotent and Streamlit-free: it is
     called from the stream's worker thread (``on_complete``/``on_error``) as well as from the
