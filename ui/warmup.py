@@ -21,6 +21,8 @@ PROVIDER_MODULES = {
     "openai-compatible": "chat_core.providers.openai",
     "anthropic": "chat_core.providers.anthropic",
 }
+TRANSPORT_MODULES = ("httpcore2", "trio")
+"""What the SDKs' HTTP client imports on its first request (~0.1 s)."""
 LATER_MODULES = ("altair",)
 """Only the metrics page needs these."""
 
@@ -34,7 +36,7 @@ def modules_for(provider: str) -> list[str]:
     first = PROVIDER_MODULES.get(provider)
     sdks = [first] if first else []
     sdks += [m for m in dict.fromkeys(PROVIDER_MODULES.values()) if m != first]
-    return [*STREAM_MODULES, *sdks, *LATER_MODULES]
+    return [*STREAM_MODULES, *sdks, *TRANSPORT_MODULES, *LATER_MODULES]
 
 
 def _warm(names: list[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,9 +13,17 @@ from chat_core.providers.demo import DemoProvider
 
 
 def make_provider(settings: ProviderSettings) -> Provider:
-    """Build the provider; raises ``ConfigurationError`` (e.g. no key) in plain words."""
+    """The provider for these settings; raises ``ConfigurationError`` (e.g. no key) in plain
+    words. SDK-backed providers are reused for equal settings, so answers share the SDK's
+    connection pool (no new TLS handshake per answer) and its client is built once."""
     if settings.provider == "demo":
         return DemoProvider.from_env()
+    return _sdk_provider(settings.provider, settings.api_key, settings.base_url)
+
+
+@functools.lru_cache(maxsize=16)
+def _sdk_provider(name: str, api_key: str | None, base_url: str | None) -> Provider:
+    settings = ProviderSettings(name, api_key, base_url)
     if settings.provider == "openai":
         from chat_core.providers.openai import OpenAIProvider
 

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import openai
+import openai.resources.chat.completions  # noqa: F401  (the SDK imports it lazily on first use: warm it with us)
 from openai import Stream
 from openai.types.chat import ChatCompletionChunk
 
