@@ -101,7 +101,7 @@ class MetricsRecorder:
         self._start_s = started_at_s
         self._wall_start = wall_start
         self._first_s: float | None = None
-        self._arrivals: list[ChunkArrival] = []
+        self._arrivals: list[tuple[float, int]] = []
         self._chars = 0
         self.input_tokens: int | None = None
         self.output_tokens: int | None = None
@@ -110,7 +110,7 @@ class MetricsRecorder:
         if self._first_s is None:
             self._first_s = at_s
         self._chars += chars
-        self._arrivals.append(ChunkArrival(at_s - self._start_s, chars))
+        self._arrivals.append((at_s - self._start_s, chars))  # hot path: a plain tuple
 
     def usage(self, input_tokens: int | None, output_tokens: int | None) -> None:
         if input_tokens is not None:
@@ -134,5 +134,5 @@ class MetricsRecorder:
             char_count=self._chars,
             input_tokens=self.input_tokens,
             output_tokens=self.output_tokens,
-            timeline=tuple(self._arrivals),
+            timeline=tuple(ChunkArrival(offset, chars) for offset, chars in self._arrivals),
         )

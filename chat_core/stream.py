@@ -377,7 +377,10 @@ class ChatStream:
                         with self._cond:
                             self._chunks.append(event.text)
                             first = len(self._chunks) == 1
-                            self._cond.notify_all()
+                            # Only a consumer waiting for text needs waking; one that is
+                            # coalescing until its frame deadline would wake per chunk.
+                            if self._consumer_waiting:
+                                self._cond.notify_all()
                         if first and self._consumer_waiting:
                             # Hand the GIL to the waiting consumer: a busy reader would otherwise
                             # keep it for the 5 ms switch interval, delaying the first token.
