@@ -37,7 +37,7 @@ from ui.progress import ProgressBar
 from ui.settings import ChatSettings
 from ui.typing import typed_frames
 
-FRAME_INTERVAL_S = 0.05
+FRAME_INTERVAL_S = 0.1
 """Coalescing interval for ``ChatStream.frames`` (STREAMLIT_NOTES 1, 25); bench/ tunes it."""
 IDLE_CHECK_S = 0.25
 """While nothing arrives, touch the page this often so Stop is noticed (STREAMLIT_NOTES 3)."""
