@@ -202,11 +202,13 @@ class StreamlitServer:
             cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=self._log, stderr=subprocess.STDOUT
         )
         self.proc = psutil.Process(self._popen.pid)
+        started = False
         try:
             wait_http(f"{self.url}/_stcore/health", 60)
-        except BaseException:
-            self.stop()
-            raise
+            started = True
+        finally:
+            if not started:  # also on Ctrl-C: never leave a server behind
+                self.stop()
 
     def cpu_s(self) -> float:
         t = self.proc.cpu_times()
