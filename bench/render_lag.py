@@ -89,19 +89,9 @@ from typing import Any
 import psutil
 from _common import ROOT, free_port, wait_http
 
+from tests.servers import CHROMIUM, CHROMIUM_ARGS
 from tests.wire_server import WireServer, long_markdown_text
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 RESULTS = ROOT / "bench" / "results"
 BENCH_PAGE = ROOT / "bench" / "pages" / "stream_page.py"
 APP = ROOT / "app.py"

@@ -25,6 +25,20 @@ import httpx
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+# Debian's Chromium as Playwright must launch it here (STREAMLIT_NOTES 17); without the
+# background-networking flags it keeps trying hosts this closed network refuses.
+CHROMIUM = os.environ.get("STREAMCHAT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
 # Variables that would make a test talk to a real provider or read the developer's secrets.
 _SCRUBBED_PREFIXES = ("OPENAI_", "ANTHROPIC_", "STREAMCHAT_")
 

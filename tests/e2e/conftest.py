@@ -28,21 +28,10 @@ from typing import Any, NoReturn
 
 import pytest
 
-from tests.servers import RunningServer, server_env, streamlit_server
+from tests.servers import CHROMIUM, CHROMIUM_ARGS, RunningServer, server_env, streamlit_server
 from tests.wire_server import WireServer
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("STREAMCHAT_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 
 LOAD_TIMEOUT_MS = 30_000
