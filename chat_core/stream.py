@@ -116,7 +116,6 @@ class ChatStream:
         self._cond = threading.Condition()
         self._chunks: list[str] = []
         self._notices: list[str] = []
-        self._finished = False
         self._result: StreamResult | None = None
         self._cancelled = threading.Event()
         self._upstream: Upstream | None = None
@@ -224,7 +223,7 @@ class ChatStream:
                     self._wait_for_chunks(index)
                     pending = self._chunks[index:]
                     index = len(self._chunks)
-                    finished = self._finished
+                    finished = self.done
                 yield from pending
                 if finished and index >= len(self._chunks):
                     return
@@ -259,7 +258,7 @@ class ChatStream:
                 with self._cond:
                     deadline = None if last_yield_s is None else last_yield_s + min_interval_s
                     while True:
-                        if self._finished or len(self._notices) > notices_seen:
+                        if self.done or len(self._notices) > notices_seen:
                             break
                         if index < len(self._chunks):
                             remaining = 0.0 if deadline is None else deadline - self._clock()
@@ -279,7 +278,7 @@ class ChatStream:
                     index = len(self._chunks)
                     new_notices = self._notices[notices_seen:]
                     notices_seen = len(self._notices)
-                    finished = self._finished
+                    finished = self.done
                 if on_notice is not None:
                     for notice in new_notices:
                         on_notice(notice)
@@ -321,18 +320,18 @@ class ChatStream:
             pending = self._chunks[index:]
             if pending:
                 self._first_taken.set()
-            return pending, self._finished
+            return pending, self.done
 
     def _take_after(self, index: int) -> tuple[list[str], bool]:
         with self._cond:
             self._wait_for_chunks(index)
             pending = self._chunks[index:]
-            return pending, self._finished and index + len(pending) >= len(self._chunks)
+            return pending, self.done and index + len(pending) >= len(self._chunks)
 
     def _wait_for_chunks(self, index: int) -> None:
         """With the lock held: wait until there is a chunk past ``index`` or the end."""
         self._consumer_waiting = True
-        while index >= len(self._chunks) and not self._finished:
+        while index >= len(self._chunks) and not self.done:
             self._cond.wait()
         self._consumer_waiting = False
         if self._chunks:
@@ -434,7 +433,6 @@ class ChatStream:
             metrics = recorder.finish(self._clock(), status)
             result = StreamResult("".join(self._chunks), status, error, metrics)
             self._result = result
-            self._finished = True
             self._upstream = None
             self._cond.notify_all()
         if error is not None:
