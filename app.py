@@ -23,7 +23,7 @@ from ui.messages import AVATARS, render_history, render_turn  # noqa: E402
 from ui.navigation import all_pages  # noqa: E402
 from ui.session import begin_run  # noqa: E402
 from ui.settings import ChatSettings, current_settings, read_secrets  # noqa: E402
-from ui.sidebar import render_chat_sidebar  # noqa: E402
+from ui.sidebar import StopButton, render_chat_sidebar  # noqa: E402
 
 # About 25k tokens; longer pastes are refused with a message instead of a failed request.
 MAX_PROMPT_CHARS = 100_000
@@ -49,6 +49,41 @@ def chat_page() -> None:
 
 
 def _chat_page() -> None:
+    """The full run: sidebar, header and every turn so far, then the live part (a fragment).
+
+    A prompt reruns only the fragment (STREAMLIT_NOTES 8-9 on fragments), so sending one does
+    not re-send the whole history to the browser: in a long chat that was most of the time to
+    the first token on screen (bench/history.py)."""
+    secrets = read_secrets()
+    settings = current_settings(secrets)
+    conv = state.conversation()
+    conv.system = settings.system
+    pending = state.peek_pending()
+    streaming = pending is not None and (pending.kind == "prompt" or bool(conv.turns))
+
+    stop_button = render_chat_sidebar(conv, secrets, streaming=streaming)
+    # Fixed top-level layout, so the chat messages sit at the same positions in every run and
+    # the welcome never leaves stale buttons inside the first message (STREAMLIT_NOTES 23).
+    header, notices = st.container(), st.container()
+    with header:
+        _header(settings)
+    with notices:
+        for kind, text in state.take_flashes():
+            getattr(st, kind)(text)
+
+    render_history(conv.turns, on_retry=actions.retry)
+    _live(len(conv.turns), stop_button)
+
+
+@st.fragment
+def _live(drawn: int, stop_button: StopButton) -> None:
+    """The chat input, the turns added since the last full run (``drawn`` on), the new turn
+    and the welcome. In a fragment-only run (a prompt) nothing outside this is redrawn, so
+    everything that changes with a turn lives here, and widgets here that change anything
+    else (examples, Retry) ask for a full run in their callbacks."""
+    full_run = state.is_full_run()
+    if not full_run:
+        state.settle_active_answer()  # begin_run() only runs on full runs
     secrets = read_secrets()
     settings = current_settings(secrets)
     conv = state.conversation()
@@ -56,7 +91,7 @@ def _chat_page() -> None:
 
     # One character over the limit gets through (Streamlit cuts longer text to max_chars), so
     # an oversize paste is refused with a message instead of being silently truncated.
-    prompt = st.chat_input(
+    prompt = st.bottom.chat_input(
         "Ask anything…", key="prompt", submit_mode="stop", max_chars=MAX_PROMPT_CHARS + 1
     )
     pending = state.take_pending()
@@ -68,31 +103,24 @@ def _chat_page() -> None:
     answer_again = pending is not None and pending.kind == "answer" and bool(conv.turns)
     streaming = prompt is not None or answer_again
 
-    stop_button = render_chat_sidebar(conv, secrets, streaming=streaming)
-    # Fixed top-level layout, so the chat messages sit at the same positions in every run and
-    # the welcome never leaves stale buttons inside the first message (STREAMLIT_NOTES 23).
-    header, notices, welcome = st.container(), st.container(), st.empty()
-    with header:
-        _header(settings)
-    with notices:
-        for kind, text in state.take_flashes():
-            getattr(st, kind)(text)
-        if too_long:
-            st.warning(
-                f"That message is longer than {MAX_PROMPT_CHARS:,} characters, so it was not "
-                "sent. Shorten it or send it in parts.",
-                icon=":material/short_text:",
-            )
-
-    render_history(conv.turns, on_retry=actions.regenerate)
+    welcome = st.empty()
+    render_history(conv.turns[drawn:], on_retry=actions.retry)
+    if too_long:
+        st.warning(
+            f"That message is longer than {MAX_PROMPT_CHARS:,} characters, so it was not "
+            "sent. Shorten it or send it in parts.",
+            icon=":material/short_text:",
+        )
     if prompt is not None:
-        render_turn(conv.add_user(prompt), last=False, on_retry=actions.regenerate)
+        render_turn(conv.add_user(prompt), last=False, on_retry=actions.retry)
     if streaming:
         stream_answer(
             conv,
             settings,
-            on_retry=actions.regenerate,
-            on_finish=lambda: stop_button.show(streaming=False),
+            on_retry=actions.retry,
+            # The sidebar belongs to the full run; in a fragment run its Stop is enabled by
+            # the chat input's stop button (ui/sidebar.py STOP_STYLE) and needs no redraw.
+            on_finish=(lambda: stop_button.show(streaming=False)) if full_run else None,
         )
     elif not conv.turns:
         with welcome.container():

@@ -45,8 +45,24 @@ def regenerate() -> None:
         state.request(state.Pending("answer"))
 
 
+def retry(turn_id: str) -> None:
+    """Retry under a failed answer: answer its prompt again, if it is still the last answer.
+
+    A Retry drawn by an earlier run can still be on the page after newer turns (the chat
+    input reruns only the live part), so it checks rather than regenerating the newest one.
+    """
+    turns = state.conversation().turns
+    if turns and turns[-1].id == turn_id:
+        regenerate()
+    else:
+        state.flash("info", "Only the last answer can be retried. Ask the question again instead.")
+    st.rerun(scope="app")
+
+
 def ask(prompt: str) -> None:
+    """An example prompt: a full run, so the sidebar shows Stop while it is answered."""
     state.request(state.Pending("prompt", prompt))
+    st.rerun(scope="app")
 
 
 def import_chat() -> None:

@@ -48,7 +48,7 @@ def stream_answer(
     conv: Conversation,
     settings: ChatSettings,
     *,
-    on_retry: Callable[[], None],
+    on_retry: Callable[[str], None],
     on_finish: Callable[[], None] | None = None,
 ) -> Turn:
     """Answer the conversation's last user message.

@@ -46,7 +46,7 @@ def message_key(turn: Turn) -> str:
     return f"msg-{turn.id}"
 
 
-def render_history(turns: list[Turn], *, on_retry: Callable[[], None]) -> None:
+def render_history(turns: list[Turn], *, on_retry: Callable[[str], None]) -> None:
     last_index = len(turns) - 1
     for index, turn in enumerate(turns):
         render_turn(turn, last=index == last_index, on_retry=on_retry)
@@ -64,7 +64,7 @@ class AnswerLayout:
         self.footer = st.container()
 
 
-def render_turn(turn: Turn, *, last: bool, on_retry: Callable[[], None]) -> None:
+def render_turn(turn: Turn, *, last: bool, on_retry: Callable[[str], None]) -> None:
     with st.chat_message(turn.role, avatar=AVATARS.get(turn.role)):
         if turn.role == "user":
             with st.container(key=message_key(turn)):
@@ -78,7 +78,7 @@ def render_turn(turn: Turn, *, last: bool, on_retry: Callable[[], None]) -> None
             render_answer_footer(turn, last=last, on_retry=on_retry)
 
 
-def render_answer_footer(turn: Turn, *, last: bool, on_retry: Callable[[], None]) -> None:
+def render_answer_footer(turn: Turn, *, last: bool, on_retry: Callable[[str], None]) -> None:
     """Error box with Retry (failed answers), then the metrics caption."""
     if turn.status == StreamStatus.ERROR:
         st.error(turn.error or "The answer failed.", icon=":material/error:")
@@ -88,6 +88,7 @@ def render_answer_footer(turn: Turn, *, last: bool, on_retry: Callable[[], None]
                 key=f"retry-{turn.id}",
                 icon=":material/refresh:",
                 on_click=on_retry,
+                args=(turn.id,),
             )
     caption = answer_caption(turn)
     if caption:

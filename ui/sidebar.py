@@ -12,21 +12,43 @@ from chat_core.conversation import Conversation
 from ui import actions
 from ui.settings import render_settings
 
+# A prompt from the chat input reruns only the chat page's live fragment, so the sidebar
+# (drawn by the last full run) is not redrawn while that answer streams, nor when it adds the
+# first turn of a chat. So the sidebar buttons whose state follows the chat are live buttons
+# that only *look* disabled, by CSS on what the page shows: the idle Stop unless the chat
+# input shows its own stop button (a prompt is being answered; a click on the sidebar
+# interrupts it, STREAMLIT_NOTES 3), Regenerate and the downloads while the chat has no
+# message (``st-key-msg-*``, ui/messages.py). A keyboard press on them does no harm.
+CHAT_EMPTY = ':not(:has([class*="st-key-msg-"]))'
+SIDEBAR_STYLE = f"""<style>
+.st-key-stop-idle button,
+body{CHAT_EMPTY} :is(.st-key-regenerate, .st-key-download_md, .st-key-download_json) button {{
+  opacity: 0.4; pointer-events: none;
+}}
+body:has([data-testid="stChatInputStopButton"]) .st-key-stop-idle button {{
+  opacity: 1; pointer-events: auto;
+}}
+</style>"""
+
 
 class StopButton:
-    """The sidebar Stop button: enabled while an answer streams in this run, then greyed out
-    again once it has finished (same place, different key)."""
+    """The sidebar Stop: shown enabled while an answer streams in a full run (Regenerate, an
+    example, Retry), greyed out otherwise, and enabled by ``STOP_STYLE`` while a prompt from
+    the chat input streams in the live fragment (same place, different key)."""
 
     def __init__(self, slot: DeltaGenerator) -> None:
         self._slot = slot
+        self._shown: bool | None = None
 
     def show(self, *, streaming: bool) -> None:
+        if self._shown == streaming:
+            return
+        self._shown = streaming
         self._slot.button(
             "Stop",
             key="stop" if streaming else "stop-idle",
             icon=":material/stop_circle:",
             on_click=actions.stop,
-            disabled=not streaming,
             help="Stop the answer that is streaming; the text so far is kept.",
             width="stretch",
         )
@@ -35,6 +57,7 @@ class StopButton:
 def render_chat_sidebar(
     conv: Conversation, secrets: Mapping[str, str], *, streaming: bool
 ) -> StopButton:
+    st.html(SIDEBAR_STYLE)
     with st.sidebar:
         left, right = st.columns(2)
         left.button(
@@ -52,7 +75,6 @@ def render_chat_sidebar(
             key="regenerate",
             icon=":material/refresh:",
             on_click=actions.regenerate,
-            disabled=not conv.turns and not streaming,
             width="stretch",
         )
 
@@ -60,7 +82,7 @@ def render_chat_sidebar(
         render_settings(secrets)
 
         st.subheader("This chat", divider="gray")
-        _render_downloads(conv, disabled=not conv.turns and not streaming)
+        _render_downloads(conv)
         with st.expander("Import a chat (JSON)", icon=":material/upload_file:"):
             st.file_uploader(
                 "A file saved with “Download JSON”",
@@ -72,7 +94,7 @@ def render_chat_sidebar(
     return stop
 
 
-def _render_downloads(conv: Conversation, *, disabled: bool) -> None:
+def _render_downloads(conv: Conversation) -> None:
     stamp = time.strftime("%Y-%m-%d-%H%M")
     left, right = st.columns(2)
     # Callables are evaluated at click time, so the download includes an answer that was still
@@ -85,7 +107,6 @@ def _render_downloads(conv: Conversation, *, disabled: bool) -> None:
         key="download_md",
         icon=":material/download:",
         on_click="ignore",
-        disabled=disabled,
         width="stretch",
     )
     right.download_button(
@@ -96,6 +117,5 @@ def _render_downloads(conv: Conversation, *, disabled: bool) -> None:
         key="download_json",
         icon=":material/download:",
         on_click="ignore",
-        disabled=disabled,
         width="stretch",
     )

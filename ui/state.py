@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from chat_core import ChatStream, StreamResult, StreamStatus
 from chat_core.conversation import Conversation, Turn
@@ -126,9 +127,22 @@ def request(action: Pending) -> None:
     st.session_state[PENDING] = action
 
 
+def peek_pending() -> Pending | None:
+    """What a callback asked this run to do, without taking it (the live part takes it)."""
+    action: Pending | None = st.session_state.get(PENDING)
+    return action
+
+
 def take_pending() -> Pending | None:
     action: Pending | None = st.session_state.pop(PENDING, None)
     return action
+
+
+def is_full_run() -> bool:
+    """Whether this run runs the whole page, not only a fragment (a prompt from the chat
+    input reruns only the chat page's live fragment)."""
+    ctx = get_script_run_ctx()
+    return ctx is None or not ctx.fragment_ids_this_run
 
 
 def flash(kind: Literal["success", "error", "warning", "info"], text: str) -> None:

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import all_protos, send
 from tests.wire_server import Scenario, WireServer
+from ui.sidebar import SIDEBAR_STYLE
 
 
 def answer_markdown(at: AppTest) -> list[str]:
@@ -16,7 +17,8 @@ def answer_markdown(at: AppTest) -> list[str]:
 
 
 def assert_no_html_rendering(at: AppTest) -> None:
-    assert not at.get("html")
+    # The only HTML element is the app's own stylesheet for the sidebar Stop.
+    assert [element.proto.body for element in at.get("html")] == [SIDEBAR_STYLE]
     for proto in all_protos(at):
         if proto.DESCRIPTOR.name == "Markdown":
             assert not proto.allow_html
