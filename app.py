@@ -19,7 +19,7 @@ st.set_page_config(
 from ui import actions, state  # noqa: E402  (set_page_config must come first)
 from ui.answer import stream_answer  # noqa: E402
 from ui.errors import page_guard  # noqa: E402
-from ui.messages import AVATARS, render_history, render_turn  # noqa: E402
+from ui.messages import AVATARS, HISTORY_PAGE, first_shown, render_history, render_turn  # noqa: E402
 from ui.navigation import all_pages  # noqa: E402
 from ui.session import begin_run  # noqa: E402
 from ui.settings import ChatSettings, current_settings, read_secrets  # noqa: E402
@@ -71,7 +71,18 @@ def _chat_page() -> None:
         for kind, text in state.take_flashes():
             getattr(st, kind)(text)
 
-    render_history(conv.turns, on_retry=actions.retry)
+    start = first_shown(len(conv.turns), state.earlier_pages())
+    with st.empty():
+        if start:
+            st.button(
+                f"Show {min(start, HISTORY_PAGE)} earlier messages ({start} not shown)",
+                key="show_earlier",
+                icon=":material/expand_less:",
+                on_click=state.show_earlier,
+                type="tertiary",
+            )
+    with st.container():
+        render_history(conv.turns[start:], on_retry=actions.retry)
     _live(len(conv.turns), stop_button)
 
 

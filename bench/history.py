@@ -60,6 +60,7 @@ from render_lag import (
 from chat_core.conversation import Conversation
 from chat_core.types import StreamStatus
 from tests.wire_server import WireServer, long_markdown_text
+from ui.messages import first_shown
 
 TTFT_JS = r"""
 (() => {
@@ -120,15 +121,29 @@ def open_page(context: Any, url: str) -> Any:
     return page
 
 
-def import_history(page: Any, path: Path, messages: int) -> None:
+def import_history(page: Any, path: Path, messages: int, *, show_all: bool = False) -> int:
+    """Import the chat; with ``show_all``, click "Show earlier messages" until every message
+    is on the page. Returns how many chat messages the page shows."""
     page.get_by_text("Import a chat (JSON)").click()
     page.locator('[data-testid="stSidebar"] input[type="file"]').set_input_files(str(path))
+    page.wait_for_selector('[data-testid="stAlert"]:has-text("Imported")', timeout=30_000)
+    earlier = 0
+    while show_all and first_shown(messages, earlier):
+        page.locator(".st-key-show_earlier button").click()
+        earlier += 1
+        shown = messages - first_shown(messages, earlier)
+        page.wait_for_function(
+            "(n) => document.querySelectorAll('[data-testid=\"stChatMessage\"]').length === n",
+            arg=shown,
+            timeout=60_000,
+        )
+    shown = messages - first_shown(messages, earlier)
     page.wait_for_function(
         "(n) => document.querySelectorAll('[data-testid=\"stChatMessage\"]').length === n",
-        arg=messages,
+        arg=shown,
         timeout=60_000,
     )
-    page.wait_for_selector('[data-testid="stAlert"]:has-text("Imported")', timeout=30_000)
+    return int(shown)
 
 
 def ask_and_time(page: Any, wire: WireServer, index: int) -> dict[str, float]:
@@ -173,6 +188,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=[0.0, 3.0],
         help="variants: seconds between the fresh server's page being ready and the first prompt",
     )
+    parser.add_argument(
+        "--show-all",
+        action="store_true",
+        help="click 'Show earlier messages' until the whole history is on the page (the app shows"
+        " the last 20-39 messages of a long chat by default)",
+    )
     add_streamlit_opt_argument(parser)
     args = parser.parse_args(argv)
     StreamlitServer.options = args.streamlit_opt
@@ -181,7 +202,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     sizes = [int(x) for x in args.messages.split(",")]
     files = {n: history_file(n) for n in sizes}
 
-    print(f"history: prompt -> first answer text visible, history sizes {sizes} x {args.reps} reps; app.py in Chromium")
+    shown = "every message on the page" if args.show_all else "the app's default window of recent messages"
+    print(
+        f"history: prompt -> first answer text visible, history sizes {sizes} x {args.reps} reps;"
+        f" app.py in Chromium, {shown}"
+    )
     print(f"machine: {machine_load()} (before)", flush=True)
     results: dict[int, list[dict[str, float]]] = {n: [] for n in sizes}
     cold: dict[float, list[tuple[dict[str, float], dict[str, float]]]] = {}
@@ -195,9 +220,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                 for n in order:
                     page = open_page(context, server.url)
                     try:
-                        import_history(page, files[n], n)
+                        shown = import_history(page, files[n], n, show_all=args.show_all)
                         quiet(server)
-                        row = ask_and_time(page, wire, n + 1)
+                        row = ask_and_time(page, wire, shown + 1)
                     finally:
                         page.close()
                     results[n].append(row)

@@ -9,9 +9,10 @@ Streaming, inside the assistant's ``st.chat_message``::
 Each finished block is written once and the live tail block streams through its own
 ``st.write_stream``, so the work per answer is linear. ``frames`` is the raw answer text in
 pieces (e.g. coalesced frames); keep the raw text from them for the history, not the return
-value of ``st.write_stream`` (that is display text). Finished messages re-render with
-``for block in display_history_blocks(text): st.markdown(block)`` in the same kind of inner
-container, so a rerun shows the same elements the stream left behind.
+value of ``st.write_stream`` (that is display text). A finished message re-renders as one
+``st.markdown(to_display(text))`` in place of that inner container (an element replacing a
+block leaves no stale children), which is the same markdown; ``display_history_blocks`` says
+which blocks the stream leaves behind for a finished text.
 """
 
 from __future__ import annotations

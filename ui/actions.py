@@ -27,6 +27,7 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 def new_chat() -> None:
     state.settle_active_answer()
     state.conversation().clear()
+    state.reset_earlier()
 
 
 def stop() -> None:
@@ -82,6 +83,7 @@ def import_chat() -> None:
         state.flash("error", exc.user_message)
         return
     st.session_state[SYSTEM] = conv.system
+    state.reset_earlier()
     st.session_state[IMPORT_GENERATION] = int(st.session_state.get(IMPORT_GENERATION, 0)) + 1
     count = len(conv.turns)
     state.flash("success", f"Imported {count} message{'s' if count != 1 else ''} from {uploaded.name}.")

@@ -754,7 +754,7 @@ def stream_run(run: CompareRun, base: ChatSettings, stop_button: StopButton) -> 
             continue
         label = str(index)
         streams[label] = stream
-        columns[label] = _Column(index, turn, stream, place, LiveText(place.body))
+        columns[label] = _Column(index, turn, stream, place, LiveText(place.body.container()))
     if not streams:
         stop_button.show(streaming=False)
         with layout.status.container():

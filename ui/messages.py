@@ -1,10 +1,10 @@
 """Drawing chat turns: history, the live answer, the caption under each answer.
 
 The markdown of a message always goes through two functions, ``show_markdown`` (a finished
-text) and ``stream_markdown`` (frames while it streams), both drawing display-safe markdown
-(``chat_core.render``: no raw HTML rendering, ``$`` prices stay text, ``\\(...\\)`` becomes
-``$...$``) cut into blocks, inside an inner ``st.container()`` of the chat message
-(STREAMLIT_NOTES 23).
+text, one element) and ``stream_markdown`` (frames while it streams, cut into blocks in an
+inner container), both drawing display-safe markdown (``chat_core.render``: no raw HTML
+rendering, ``$`` prices stay text, ``\\(...\\)`` becomes ``$...$``) as the single child of a
+keyed container of the chat message (STREAMLIT_NOTES 23).
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import streamlit as st
 
 from chat_core import StreamMetrics, StreamStatus
 from chat_core.conversation import Turn
-from chat_core.render import display_blocks, display_history_blocks
+from chat_core.markdown import to_display
+from chat_core.render import display_blocks
 
 AVATARS = {"user": ":material/person:", "assistant": ":material/smart_toy:"}
 
@@ -28,22 +29,44 @@ STATUS_BADGES = {
 
 
 def show_markdown(text: str) -> None:
-    """A finished text: its display blocks, one ``st.markdown`` each — the same elements the
-    streaming path leaves behind, so a rerun redraws an answer without any change."""
-    for block in display_history_blocks(text):
-        st.markdown(block)
+    """A finished text: one ``st.markdown`` for the whole of it.
+
+    A text is always exactly one child of its container: the inner container of blocks that
+    ``stream_markdown`` streams into, and in every later run this one element. An element
+    where a block was replaces that block with all its children in the browser, so nothing
+    stale is left behind (STREAMLIT_NOTES 23); and a long chat costs the browser one element
+    per message instead of one per markdown block, on every update of the page."""
+    shown = to_display(text)
+    if shown:
+        st.markdown(shown)
 
 
 def stream_markdown(frames: Iterator[str]) -> None:
-    """Stream raw ``frames`` into the current container: finished markdown blocks are written
-    once, only the live tail block re-renders (STREAMLIT_NOTES 19-24)."""
-    for block in display_blocks(frames):
-        st.write_stream(block)
+    """Stream raw ``frames`` into an inner container of the current one: finished markdown
+    blocks are written once, only the live tail block re-renders (STREAMLIT_NOTES 19-24)."""
+    with st.container():
+        for block in display_blocks(frames):
+            st.write_stream(block)
 
 
 def message_key(turn: Turn) -> str:
     """The key of the inner container holding a turn's text (CSS class ``st-key-msg-<id>``)."""
     return f"msg-{turn.id}"
+
+
+HISTORY_PAGE = 20
+"""A long chat shows its last 20-39 messages, with a button for 20 more at a time: every
+message on the page costs the browser work on every update of it, so a 200-message chat drew
+its next answer 3x slower than a new one (bench/history.py). Even, so a page never moves a
+user message into an assistant message's place (STREAMLIT_NOTES 23)."""
+
+
+def first_shown(count: int, earlier_pages: int = 0) -> int:
+    """The index of the first of ``count`` turns the page draws, ``earlier_pages`` clicks on
+    "Show earlier" after the default. Windows start at multiples of ``HISTORY_PAGE``, so the
+    messages keep their positions on the page while a chat grows, until the next page."""
+    start = max(0, (count // HISTORY_PAGE - 1) * HISTORY_PAGE)
+    return max(0, start - earlier_pages * HISTORY_PAGE)
 
 
 def render_history(turns: list[Turn], *, on_retry: Callable[[str], None]) -> None:

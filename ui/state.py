@@ -24,6 +24,7 @@ ANSWERS = "answers"
 ACTIVE = "active_answer"
 PENDING = "pending_action"
 FLASH = "flash_messages"
+EARLIER = "earlier_pages"
 
 SETTLE_WAIT_S = 0.5
 """How long a new run waits for a cancelled stream's worker to report its final result."""
@@ -121,6 +122,19 @@ def settle_active_answer() -> None:
     for turn in (*conversation().turns, *answers()):
         if turn.status == StreamStatus.STREAMING:
             turn.status = StreamStatus.STOPPED
+
+
+def earlier_pages() -> int:
+    """How many times "Show earlier messages" was clicked for this chat."""
+    return int(st.session_state.get(EARLIER, 0))
+
+
+def show_earlier() -> None:
+    st.session_state[EARLIER] = earlier_pages() + 1
+
+
+def reset_earlier() -> None:
+    st.session_state[EARLIER] = 0
 
 
 def request(action: Pending) -> None:
