@@ -29,6 +29,7 @@ from chat_core.config import (
     PROVIDER_LABELS,
     PROVIDERS,
     TEMPERATURE_RANGE,
+    ProviderSettings,
     check_base_url,
     check_temperature,
     default_provider,
@@ -175,9 +176,18 @@ def _env_compatible_url() -> str:
     return os.environ.get(BASE_URL_VARS["openai-compatible"], "").strip() or DEFAULT_COMPATIBLE_BASE_URL
 
 
-def current_provider() -> str:
-    provider: str = st.session_state[PROVIDER]
-    return provider
+def provider_settings(settings: ChatSettings) -> ProviderSettings | None:
+    """The provider settings ``settings`` resolve to, or None when they are invalid (the
+    person is told when sending)."""
+    try:
+        return resolve(
+            settings.provider,
+            api_key=settings.api_key,
+            base_url=settings.base_url,
+            secrets=settings.secrets,
+        )
+    except ConfigurationError:
+        return None
 
 
 def current_settings(secrets: Mapping[str, str]) -> ChatSettings:

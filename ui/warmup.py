@@ -12,6 +12,9 @@ import importlib
 import logging
 import threading
 
+from chat_core.config import ProviderSettings
+from chat_core.providers import prepare
+
 log = logging.getLogger(__name__)
 
 STREAM_MODULES = ("pandas", "pyarrow", "streamlit.elements.write")
@@ -39,20 +42,31 @@ def modules_for(provider: str) -> list[str]:
     return [*STREAM_MODULES, *sdks, *TRANSPORT_MODULES, *LATER_MODULES]
 
 
-def _warm(names: list[str]) -> None:
+def _warm(names: list[str], settings: ProviderSettings) -> None:
+    sdk = PROVIDER_MODULES.get(settings.provider)
     for name in names:
         try:
             importlib.import_module(name)
         except ImportError:
             log.info("warm-up: %s is not installed", name)
+        if name == sdk:
+            try:
+                prepare(settings)  # the client the first answer will use, built now
+            except Exception as exc:  # noqa: BLE001 - a warm-up must never break the app
+                log.warning("warm-up: preparing %s failed: %s", settings.provider, type(exc).__name__)
     done.set()
 
 
-def start(provider: str = "demo") -> None:
-    """Start the warm-up once per process (idempotent, returns at once)."""
+def start(settings: ProviderSettings | None = None) -> None:
+    """Start the warm-up once per process (idempotent, returns at once), for the provider
+    the first session starts on (its client is built and cached, the key stays in memory)."""
     if _started.is_set():
         return
     _started.set()
+    settings = settings or ProviderSettings("demo")
     threading.Thread(
-        target=_warm, args=(modules_for(provider),), name="streamchat-warmup", daemon=True
+        target=_warm,
+        args=(modules_for(settings.provider), settings),
+        name="streamchat-warmup",
+        daemon=True,
     ).start()

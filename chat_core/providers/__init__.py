@@ -45,6 +45,20 @@ def _sdk_provider(name: str, api_key: str | None, base_url: str | None) -> Provi
     raise ConfigurationError(f"Unknown provider '{settings.provider}'.")
 
 
+def prepare(settings: ProviderSettings) -> None:
+    """Build (and cache) the provider for ``settings`` and load what its SDK otherwise loads
+    on the first request (the client's TLS setup, the chat resource's modules and models:
+    ~80 ms here), so the first answer does not pay for it. A setting the provider refuses
+    (no key) is ignored here; it is reported when the person sends."""
+    try:
+        provider = make_provider(settings)
+    except ConfigurationError:
+        return
+    warm = getattr(provider, "warm", None)
+    if callable(warm):
+        warm()
+
+
 def get_provider(
     name: str,
     *,
@@ -55,4 +69,4 @@ def get_provider(
     return make_provider(resolve(name, api_key=api_key, base_url=base_url, secrets=secrets))
 
 
-__all__ = ["DemoProvider", "Provider", "Upstream", "get_provider", "make_provider"]
+__all__ = ["DemoProvider", "Provider", "Upstream", "get_provider", "make_provider", "prepare"]

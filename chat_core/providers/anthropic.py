@@ -38,6 +38,10 @@ class AnthropicProvider:
         self._base_url = base_url
         self._client = anthropic.Anthropic(api_key=api_key, base_url=base_url or None, max_retries=0)
 
+    def warm(self) -> None:
+        """Create the client's messages resource, which imports its modules on first use."""
+        _ = self._client.messages
+
     def open(self, request: ChatRequest) -> AnthropicUpstream:
         kwargs: dict[str, Any] = {
             "model": request.model,

@@ -55,6 +55,10 @@ class OpenAIProvider:
             max_retries=0,
         )
 
+    def warm(self) -> None:
+        """Create the client's chat resource, which imports its modules on first use."""
+        _ = self._client.chat.completions
+
     def open(self, request: ChatRequest) -> OpenAIUpstream:
         messages: list[dict[str, str]] = []
         if request.system:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from ui.warmup import modules_for
+import logging
+
+import pytest
+
+from chat_core.config import ProviderSettings
+from chat_core.providers import _sdk_provider, make_provider
+from ui.warmup import _warm, modules_for
 
 
 def test_the_current_providers_sdk_is_warmed_right_after_the_streaming_path() -> None:
@@ -16,3 +22,18 @@ def test_the_current_providers_sdk_is_warmed_right_after_the_streaming_path() ->
 def test_demo_mode_still_warms_both_sdks() -> None:
     order = modules_for("demo")
     assert {"chat_core.providers.openai", "chat_core.providers.anthropic"} <= set(order)
+
+
+def test_the_warm_up_builds_the_client_the_first_answer_uses() -> None:
+    settings = ProviderSettings("openai", "sk-warm-up-test", "http://127.0.0.1:9/v1")
+    _warm(["chat_core.providers.openai"], settings)
+    before = _sdk_provider.cache_info()
+    make_provider(settings)  # what the first answer does
+    after = _sdk_provider.cache_info()
+    assert (after.hits, after.misses) == (before.hits + 1, before.misses)
+
+
+def test_a_warm_up_without_a_key_is_quiet(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="ui.warmup"):
+        _warm(["chat_core.providers.anthropic"], ProviderSettings("anthropic"))
+    assert not caplog.records  # the missing key is the person's to see when sending
