@@ -20,6 +20,7 @@ from typing import Any
 
 from chat_core.errors import ChatError
 from chat_core.metrics import StreamMetrics
+from chat_core.sse_decode import decode_events
 from chat_core.stream import ChatStream, StreamResult
 from chat_core.types import StreamStatus
 
@@ -144,16 +145,7 @@ async def aiter_sse(
 
 
 def parse_events(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
-    """Decode the ``data:`` events of an SSE body (lines without their newline), for clients
-    and tests. Comments and other fields are skipped; multi-line data is joined."""
-    data: list[str] = []
-    for line in lines:
-        if line == "":
-            if data:
-                yield json.loads("\n".join(data))
-                data = []
-        elif line.startswith("data:"):
-            value = line[5:]
-            data.append(value[1:] if value.startswith(" ") else value)
-    if data:
-        yield json.loads("\n".join(data))
+    """Decode the ``data:`` events of an SSE body (lines without their newline) as JSON, for
+    clients and tests. Comments and other fields are skipped; multi-line data is joined."""
+    for event in decode_events(lines):
+        yield json.loads(event.data)

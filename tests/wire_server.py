@@ -616,6 +616,8 @@ class Record:
     disconnected_at: float | None = None
     finished_at: float | None = None
     events: list[str] = field(default_factory=list)
+    client_port: int = 0
+    """The client's TCP port: equal ports on two requests mean a reused connection."""
 
     @property
     def json(self) -> Any:
@@ -1017,6 +1019,7 @@ class WireServer:
                 received_at=now,
                 received_wall=time.time(),
                 user_text=last_user_text(body),
+                client_port=int(h.client_address[1]),
             )
             self._records.append(rec)
             self._active.add(h)

@@ -53,6 +53,25 @@ def test_text_and_usage_accumulate(name: str, wire: WireServer) -> None:
     assert result.metrics.input_tokens == 7
 
 
+def test_answers_reuse_the_connection_and_a_cancel_does_not_poison_the_pool(name: str, wire: WireServer) -> None:
+    # A TLS handshake per answer would add ~100 ms to every time to first token for real.
+    provider = provider_for(name, wire)
+    assert run(provider, "one").wait().status is StreamStatus.COMPLETE
+    assert run(provider, "two").wait().status is StreamStatus.COMPLETE
+    first, second = wire.requests[-2:]
+    assert first.client_port == second.client_port, "the second answer opened a new connection"
+
+    wire.enqueue(Scenario.long_markdown(2000, rate=100))
+    stopped = run(provider)
+    for index, _chunk in enumerate(stopped):
+        if index == 3:
+            break  # the consumer walks away: this connection is shut down
+    assert wire.wait_for_disconnect(timeout=2) is not None
+    assert stopped.wait(5).status is StreamStatus.STOPPED
+    assert run(provider, "three").wait().status is StreamStatus.COMPLETE
+    assert wire.requests[-1].completed
+
+
 def test_request_carries_history_system_and_settings(name: str, wire: WireServer) -> None:
     provider = provider_for(name, wire)
     request = ChatRequest(

@@ -195,3 +195,30 @@ def test_cancelling_the_async_consumer_cancels_upstream(wire: WireServer) -> Non
 
     assert wire.wait_for_disconnect(2) is not None
     assert stream.wait(2).status is StreamStatus.STOPPED
+
+
+def test_decode_events_follows_the_sse_format() -> None:
+    from chat_core.sse_decode import SSEEvent, decode_events
+
+    body = [
+        ": a comment, ignored",
+        "event: message_start",
+        'data: {"a": 1}',
+        "",
+        "data:no space",
+        "data:  two spaces keep one",
+        "",
+        "",  # a blank line with nothing pending dispatches nothing
+        "id: 7",
+        "retry: 100",
+        "event:ping",
+        "data: {}",
+        "",
+        "data: [DONE]",  # no blank line at the end: still an event
+    ]
+    assert list(decode_events(body)) == [
+        SSEEvent("message_start", '{"a": 1}'),
+        SSEEvent(None, "no space\n two spaces keep one"),
+        SSEEvent("ping", "{}"),
+        SSEEvent(None, "[DONE]"),
+    ]
