@@ -40,6 +40,8 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from chat_core.frame_cost import FrameCost
+
 __all__ = [
     "BlockSplitter",
     "Fence",
@@ -260,7 +262,7 @@ def split_blocks(text: str) -> list[str]:
 _CUT = None
 
 
-def iter_blocks(frames: Iterable[str]) -> Iterator[Iterator[str]]:
+def iter_blocks(frames: Iterable[str], cost: FrameCost | None = None) -> Iterator[Iterator[str]]:
     """Blocks of a streamed markdown text, each as an iterator of the pieces safe to show.
 
     Consume the inner iterators in order (e.g. one ``st.write_stream`` each): concatenating
@@ -268,15 +270,17 @@ def iter_blocks(frames: Iterable[str]) -> Iterator[Iterator[str]]:
     and ends when its block is complete; the outer iterator yields a block only once it has
     text to show. Advancing the outer iterator skips what is left of the current block.
     Reading ``frames`` blocks whenever a piece is not yet available; ``frames`` is not closed.
+    ``cost.tail_chars`` follows the length of the block being shown (frame_cost.py).
     """
-    return _Blocks(iter(frames)).blocks()
+    return _Blocks(iter(frames), cost).blocks()
 
 
 class _Blocks:
     """Shared state behind ``iter_blocks``: pieces queued per block, separated by cuts."""
 
-    def __init__(self, frames: Iterator[str]) -> None:
+    def __init__(self, frames: Iterator[str], cost: FrameCost | None = None) -> None:
         self._frames = frames
+        self._cost = cost
         self._splitter = BlockSplitter()
         self._queue: deque[str | None] = deque()
         self._ended = False
@@ -292,11 +296,18 @@ class _Blocks:
             segments = self._splitter.flush()
         else:
             segments = self._splitter.feed(frame)
-        for index, segment in enumerate(segments):
-            if index:
-                self._queue.append(_CUT)
-            if segment:
-                self._queue.append(segment)
+        # Blocks that start and finish within one frame join the current block's element
+        # rather than getting one each: at most one cut per frame, before the live tail. A
+        # fast stream delivering many blocks at once then costs the page one new element per
+        # frame, not one per block (each is a render pass in the browser; bench/render_lag.py).
+        if len(segments) > 1:
+            head = "".join(segments[:-1])
+            if head:
+                self._queue.append(head)
+            self._queue.append(_CUT)
+            segments = segments[-1:]
+        if segments[0]:
+            self._queue.append(segments[0])
         return True
 
     def blocks(self) -> Iterator[Iterator[str]]:
@@ -306,6 +317,8 @@ class _Blocks:
                     self._queue.popleft()
                 elif not self._pull():
                     return
+            if self._cost is not None:
+                self._cost.tail_chars = 0
             block = self._block()
             yield block
             for _ in block:
@@ -322,7 +335,10 @@ class _Blocks:
                 assert piece is not None
                 pieces.append(piece)
             if pieces:
-                yield "".join(pieces)
+                piece = "".join(pieces)
+                if self._cost is not None:
+                    self._cost.tail_chars += len(piece)
+                yield piece
             if self._queue:
                 self._queue.popleft()
                 return

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from chat_core.blocks import iter_blocks, split_blocks
+from chat_core.frame_cost import FrameCost
 from chat_core.markdown import DisplayTransformer, to_display
 
 __all__ = ["display_blocks", "display_frames", "display_history_blocks"]
@@ -41,13 +42,13 @@ def display_frames(frames: Iterable[str]) -> Iterator[str]:
         yield tail
 
 
-def display_blocks(frames: Iterable[str]) -> Iterator[Iterator[str]]:
+def display_blocks(frames: Iterable[str], cost: FrameCost | None = None) -> Iterator[Iterator[str]]:
     """The streamed answer as display blocks: ``iter_blocks(display_frames(frames))``.
 
     Consume the inner iterators in order, one ``st.write_stream`` each; their pieces
     concatenate to ``to_display`` of the whole raw text.
     """
-    return iter_blocks(display_frames(frames))
+    return iter_blocks(display_frames(frames), cost)
 
 
 def display_history_blocks(text: str) -> list[str]:

@@ -233,7 +233,7 @@ class ChatStream:
 
     def frames(
         self,
-        min_interval_s: float = 0.05,
+        min_interval_s: float | Callable[[], float] = 0.05,
         *,
         on_notice: NoticeCallback | None = None,
         on_idle: IdleCallback | None = None,
@@ -241,6 +241,8 @@ class ChatStream:
     ) -> Iterator[str]:
         """Coalesced text for UIs: the first chunk at once, then whatever arrived, at most
         one frame per ``min_interval_s``. The frames concatenate to exactly the chunks.
+        ``min_interval_s`` may be a function, asked after each frame for the next interval
+        (``chat_core.frame_cost.FrameCost.interval``).
 
         ``on_notice`` is called on the consuming thread with each retry notice.
         ``on_idle`` is called on the consuming thread each time ``idle_s`` passes with
@@ -256,7 +258,12 @@ class ChatStream:
             while True:
                 idle = False
                 with self._cond:
-                    deadline = None if last_yield_s is None else last_yield_s + min_interval_s
+                    if last_yield_s is None:
+                        deadline = None
+                    elif callable(min_interval_s):
+                        deadline = last_yield_s + min_interval_s()
+                    else:
+                        deadline = last_yield_s + min_interval_s
                     while True:
                         if self.done or len(self._notices) > notices_seen:
                             break

@@ -30,6 +30,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from chat_core import ChatError, ChatStream, StreamResult, StreamStatus
 from chat_core.conversation import Conversation, Turn
+from chat_core.frame_cost import FrameCost
 from ui import progress, state
 from ui.errors import GENERIC_MESSAGE, log_unexpected
 from ui.messages import AVATARS, AnswerLayout, render_answer_footer, stream_markdown
@@ -38,7 +39,14 @@ from ui.settings import ChatSettings
 from ui.typing import typed_frames
 
 FRAME_INTERVAL_S = 0.1
-"""Coalescing interval for ``ChatStream.frames`` (STREAMLIT_NOTES 1, 25); bench/ tunes it."""
+"""Shortest coalescing interval for ``ChatStream.frames`` (STREAMLIT_NOTES 1, 25)."""
+MAX_FRAME_INTERVAL_S = 0.25
+"""Longest: a long live block is re-sent at most 4 times a second (chat_core/frame_cost.py)."""
+
+
+def frame_cost() -> FrameCost:
+    """The frame spacing of one streaming answer (bench/render_lag.py measured the bounds)."""
+    return FrameCost(floor_s=FRAME_INTERVAL_S, cap_s=MAX_FRAME_INTERVAL_S, max_ratio=2.0)
 IDLE_CHECK_S = 0.25
 """While nothing arrives, touch the page this often so Stop is noticed (STREAMLIT_NOTES 3)."""
 WAITING_HINT_AFTER_S = 0.6
@@ -82,9 +90,13 @@ def stream_answer(
         unexpected = False
         try:
             stream.start()
+            cost = frame_cost()
             with layout.body:
                 stream_markdown(
-                    _frames(stream, turn, layout.notice, bar, smooth=settings.smooth_typing)
+                    _frames(
+                        stream, turn, layout.notice, bar, cost=cost, smooth=settings.smooth_typing
+                    ),
+                    cost,
                 )
         except Exception as exc:  # noqa: BLE001 - a bug of ours while drawing: logged, text kept
             log_unexpected(exc, "streaming an answer")
@@ -117,6 +129,7 @@ def _frames(
     notice_slot: DeltaGenerator,
     bar: ProgressBar,
     *,
+    cost: FrameCost | None = None,
     smooth: bool = False,
 ) -> Iterator[str]:
     """The stream's coalesced frames, copied into the turn as they pass (with ``smooth``: the
@@ -160,10 +173,13 @@ def _frames(
                 show("none")
             yield shown
         return
-    for frame in stream.frames(FRAME_INTERVAL_S, on_notice=on_notice, on_idle=on_idle, idle_s=IDLE_CHECK_S):
+    interval = cost.interval if cost is not None else FRAME_INTERVAL_S
+    for frame in stream.frames(interval, on_notice=on_notice, on_idle=on_idle, idle_s=IDLE_CHECK_S):
         if showing and showing[0] != "none":
             show("none")
         received(frame)
+        if cost is not None:
+            cost.sent(len(frame))
         yield frame
 
 

@@ -615,11 +615,13 @@ class LiveText:
         self._apply(self._feed.finish())
 
     def _apply(self, segments: list[str]) -> None:
-        for index, segment in enumerate(segments):
-            if index:  # a cut: the tail element is final, the next text gets a new element
-                self._draw()
-                self._tail, self._text, self._drawn = None, "", ""
-            self._text += segment
+        if len(segments) > 1:
+            # Cuts: the tail element takes every block finished in this feed and is final;
+            # the live tail gets a new element (one per feed, not per block, like the chat).
+            self._text += "".join(segments[:-1])
+            self._draw()
+            self._tail, self._text, self._drawn = None, "", ""
+        self._text += segments[-1]
         self._draw()
 
     def _draw(self) -> None:

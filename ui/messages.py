@@ -15,6 +15,7 @@ import streamlit as st
 
 from chat_core import StreamMetrics, StreamStatus
 from chat_core.conversation import Turn
+from chat_core.frame_cost import FrameCost
 from chat_core.markdown import to_display
 from chat_core.render import display_blocks
 
@@ -41,11 +42,12 @@ def show_markdown(text: str) -> None:
         st.markdown(shown)
 
 
-def stream_markdown(frames: Iterator[str]) -> None:
+def stream_markdown(frames: Iterator[str], cost: FrameCost | None = None) -> None:
     """Stream raw ``frames`` into an inner container of the current one: finished markdown
-    blocks are written once, only the live tail block re-renders (STREAMLIT_NOTES 19-24)."""
+    blocks are written once, only the live tail block re-renders (STREAMLIT_NOTES 19-24).
+    ``cost`` learns the live tail's length, to space the frames (chat_core/frame_cost.py)."""
     with st.container():
-        for block in display_blocks(frames):
+        for block in display_blocks(frames, cost):
             st.write_stream(block)
 
 

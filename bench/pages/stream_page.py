@@ -5,7 +5,7 @@ Modes
     naive      one ``st.write_stream`` over every chunk (STREAMLIT_NOTES 1)
     coalesced  ``st.write_stream`` over ``ChatStream.frames(0.05)``
     app        the app's own rendering helper: ``ui.messages.stream_markdown`` over frames at
-               ``ui.answer.FRAME_INTERVAL_S``, inside an inner ``st.container()`` of the
+               ``ui.answer.frame_cost()``, inside an inner ``st.container()`` of the
                chat message, as ``ui.answer.stream_answer`` draws it
     once       read the whole answer first, then one ``st.markdown`` (the cost of rendering
                the final text once: the reference for "as fast as possible")
@@ -32,6 +32,7 @@ if str(ROOT) not in sys.path:
 import streamlit as st  # noqa: E402
 
 from chat_core.config import ProviderSettings  # noqa: E402
+from chat_core.frame_cost import FrameCost  # noqa: E402
 from chat_core.providers import make_provider  # noqa: E402
 from chat_core.stream import ChatStream, RetryPolicy  # noqa: E402
 from chat_core.types import ChatRequest, Message  # noqa: E402
@@ -51,17 +52,25 @@ def _counted(frames: Iterable[str], counter: list[int]) -> Iterator[str]:
         yield frame
 
 
+def _costed(frames: Iterator[str], cost: FrameCost) -> Iterator[str]:
+    """What the app's answer loop does with each frame (ui/answer.py ``_frames``)."""
+    for frame in frames:
+        cost.sent(len(frame))
+        yield frame
+
+
 def _draw(mode: str, stream: ChatStream, counter: list[int]) -> None:
     if mode == "naive":
         st.write_stream(_counted(stream, counter))
     elif mode == "coalesced":
         st.write_stream(_counted(stream.frames(0.05), counter))
     elif mode == "app":
-        from ui.answer import FRAME_INTERVAL_S
+        from ui.answer import frame_cost
         from ui.messages import stream_markdown
 
+        cost = frame_cost()
         with st.container():
-            stream_markdown(_counted(stream.frames(FRAME_INTERVAL_S), counter))
+            stream_markdown(_counted(_costed(stream.frames(cost.interval), cost), counter), cost)
     elif mode == "once":
         text = "".join(stream)
         counter[0] = 1

@@ -326,8 +326,8 @@ def test_an_oversize_prompt_is_refused_with_a_message(app: Callable[..., AppTest
     ids=["demo", "long", "dollars-and-list"],
 )
 def test_live_blocks_match_the_blocks_a_rerun_draws(text: str, size: int) -> None:
-    """A column streamed frame by frame leaves the same markdown elements that redrawing the
-    finished answer (``display_history_blocks``, as on the chat page) creates."""
+    """A column streamed frame by frame is cut where the chat's stream cuts a finished answer
+    (``display_history_blocks``), and its pieces add up to the answer's display text."""
     feed = BlockFeed()
     blocks = [""]
     pieces = [text[i : i + size] for i in range(0, len(text), size)]

@@ -185,7 +185,7 @@ def test_an_unexpected_exception_shows_a_short_message_and_logs_no_prompt(
 
     prompt = "the secret prompt text"
 
-    def broken(frames: object) -> None:
+    def broken(frames: object, cost: object = None) -> None:
         raise RuntimeError(f"while showing {prompt}")
 
     monkeypatch.setattr(ui.answer, "stream_markdown", broken)

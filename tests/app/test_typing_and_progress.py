@@ -12,7 +12,7 @@ from chat_core import StreamStatus
 from chat_core.progress import AnswerProgress, ProgressEstimator
 from tests.app.conftest import all_protos, messages, send
 from tests.wire_server import WireServer
-from ui.progress import ESTIMATOR, progress_key
+from ui.progress import ESTIMATOR, ProgressBar, progress_key
 from ui.settings import DEFAULT_MAX_TOKENS, SMOOTH_TYPING
 
 
@@ -128,3 +128,34 @@ def test_a_failed_answer_records_nothing_and_leaves_no_bar(
     assert turn.status == StreamStatus.ERROR and turn.content
     assert estimator.stats(key) is None
     assert not progress_bars(at)
+
+
+class RecordingSlot:
+    """Stands in for the bar's ``st.empty()`` slot: records what is drawn into it."""
+
+    def __init__(self) -> None:
+        self.drawn: list[str] = []
+
+    def progress(self, value: float) -> None:
+        self.drawn.append(f"{value:.2f}")
+
+    def empty(self) -> None:
+        self.drawn.append("gone")
+
+
+def test_the_bar_shows_only_for_an_answer_still_streaming_after_half_a_second() -> None:
+    now = [0.0]
+    quick_slot, slow_slot = RecordingSlot(), RecordingSlot()
+    quick = ProgressBar(quick_slot, ProgressEstimator().tracker("k", 100), clock=lambda: now[0])  # type: ignore[arg-type]
+    slow = ProgressBar(slow_slot, ProgressEstimator().tracker("k", 100), clock=lambda: now[0])  # type: ignore[arg-type]
+    quick.update(100)
+    slow.update(100)
+    now[0] = 0.3
+    quick.finish()
+    quick.clear()
+    assert quick_slot.drawn == []  # a quick answer: no bar, no page updates for it
+    now[0] = 0.6
+    slow.update(200)
+    slow.finish()
+    slow.clear()
+    assert slow_slot.drawn[0] != "1.00" and slow_slot.drawn[-2:] == ["1.00", "gone"]

@@ -181,3 +181,16 @@ def chunkings(text: str, count: int = 60, seed: int = 0) -> Iterator[list[str]]:
     rng = random.Random(seed)
     for index in range(count):
         yield random_chunks(text, rng, (2, 3, 5, 8, 40)[index % 5])
+
+
+def assert_grouped(elements: list[str], blocks: list[str]) -> None:
+    """``elements`` are ``blocks`` with runs of consecutive blocks joined: every element ends
+    where a block ends (blocks finished within one frame share an element)."""
+    index = 0
+    for element in elements:
+        joined = ""
+        while index < len(blocks) and len(joined) < len(element):
+            joined += blocks[index]
+            index += 1
+        assert joined == element, (element, blocks)
+    assert index == len(blocks), "elements end before the last block"

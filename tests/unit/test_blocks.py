@@ -11,7 +11,7 @@ from chat_core.blocks import (
     list_marker,
     split_blocks,
 )
-from tests.unit.markdown_samples import DOCUMENTS, HOWTO, chunkings
+from tests.unit.markdown_samples import DOCUMENTS, HOWTO, assert_grouped, chunkings
 
 
 def streamed(pieces: list[str]) -> list[list[str]]:
@@ -33,7 +33,9 @@ def test_streamed_blocks_are_cut_where_split_blocks_cuts(name: str) -> None:
     expected = split_blocks(text)
     assert len(expected) > 3
     for pieces in chunkings(text, seed=1):
-        assert ["".join(block) for block in streamed(pieces)] == expected
+        assert_grouped(["".join(block) for block in streamed(pieces)], expected)
+    # One character per frame: every block is its own element.
+    assert ["".join(block) for block in streamed(list(text))] == expected
 
 
 @pytest.mark.parametrize("name", sorted(DOCUMENTS))
@@ -182,8 +184,10 @@ def test_advancing_to_the_next_block_skips_the_rest_of_the_current_one() -> None
     assert list(blocks) == []
 
 
-def test_a_frame_holding_several_blocks_is_split_at_once() -> None:
-    assert streamed(["# A\n\nB\n\nC"]) == [["# A\n\n"], ["B\n\n"], ["C"]]
+def test_blocks_finished_within_one_frame_share_an_element_before_the_live_tail() -> None:
+    # One element per frame at most, not per block: each new element costs a render pass.
+    assert streamed(["# A\n\nB\n\nC"]) == [["# A\n\nB\n\n"], ["C"]]
+    assert streamed(["# A\n\nB", "\n\nC\n\nD"]) == [["# A\n\n"], ["B", "\n\nC\n\n"], ["D"]]
 
 
 def test_a_long_answer_streams_in_linear_time() -> None:

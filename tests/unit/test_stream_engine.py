@@ -252,6 +252,23 @@ def test_frames_concatenate_to_the_exact_text_and_are_bounded() -> None:
     assert len(frames) <= 500 * 0.001 / 0.05 + 2
 
 
+def test_frames_ask_an_interval_function_after_each_frame() -> None:
+    gate = threading.Event()
+    provider = ScriptedProvider([*text_steps("first"), Step(TextDelta(" second"), gate=gate)])
+    asked: list[float] = []
+
+    def interval() -> float:  # e.g. FrameCost.interval, as the live block grows
+        asked.append(0.01)
+        return 0.01
+
+    frames = make(provider).frames(interval)
+    assert next(frames) == "first"
+    assert not asked  # the first frame is never held back
+    gate.set()
+    assert list(frames) == [" second"]
+    assert asked
+
+
 def test_first_frame_is_not_held_back() -> None:
     gate = threading.Event()
     provider = ScriptedProvider([*text_steps("first"), Step(TextDelta(" second"), gate=gate)])
