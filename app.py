@@ -25,6 +25,9 @@ from ui.session import begin_run  # noqa: E402
 from ui.settings import ChatSettings, current_settings, read_secrets  # noqa: E402
 from ui.sidebar import StopButton, render_chat_sidebar  # noqa: E402
 
+FOLD_AFTER_TURNS = 4
+"""After two exchanges answered in the live fragment, one full run redraws the page."""
+
 # About 25k tokens; longer pastes are refused with a message instead of a failed request.
 MAX_PROMPT_CHARS = 100_000
 
@@ -133,6 +136,11 @@ def _live(drawn: int, stop_button: StopButton) -> None:
             # the chat input's stop button (ui/sidebar.py STOP_STYLE) and needs no redraw.
             on_finish=(lambda: stop_button.show(streaming=False)) if full_run else None,
         )
+        if not full_run and len(conv.turns) - drawn >= FOLD_AFTER_TURNS:
+            # Turns this fragment drew are redrawn by every later prompt until a full run
+            # takes them into the history above; do that now, after the answer, rather than
+            # re-sending a growing tail of the chat with each prompt.
+            st.rerun(scope="app")
     elif not conv.turns:
         with welcome.container():
             _welcome()
