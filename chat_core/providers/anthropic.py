@@ -46,18 +46,24 @@ class AnthropicProvider:
         _ = self._client.messages
 
     def open(self, request: ChatRequest) -> AnthropicUpstream:
+        # The history goes in as ready JSON (extra_body replaces the empty list): the SDK's
+        # type-driven transform of ``messages`` walks every message, ~0.1 ms each.
+        body: dict[str, Any] = {
+            "messages": [{"role": m.role, "content": m.content} for m in request.messages]
+        }
         kwargs: dict[str, Any] = {
             "model": request.model,
             "max_tokens": request.max_tokens or DEFAULT_MAX_TOKENS,
-            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "messages": [],
             "timeout": request.timeout_s,
+            "extra_body": body,
         }
         if request.system:
             kwargs["system"] = request.system
         if request.temperature is not None:
             # anthropic>=1 dropped sampling parameters from the method signatures (newer models
             # ignore or refuse them); the API still reads them from the body.
-            kwargs["extra_body"] = {"temperature": request.temperature}
+            body["temperature"] = request.temperature
         try:
             stream: Stream[Any] = self._client.messages.create(**kwargs, stream=True)
         except anthropic.APIStatusError as exc:
