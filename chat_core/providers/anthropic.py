@@ -4,8 +4,6 @@ read from the response (chat_core/sse_decode.py) rather than as SDK objects."""
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 import anthropic
@@ -14,12 +12,12 @@ from anthropic import Stream
 from chat_core import errors as e
 from chat_core.providers._http import (
     body_error,
-    interrupt_response,
     midstream_error,
     status_error,
     transport_error,
 )
-from chat_core.sse_decode import decode_events
+from chat_core.providers._sse import END, SSEUpstream
+from chat_core.sse_decode import SSEEvent
 from chat_core.types import ChatRequest, FinishReport, TextDelta, UpstreamEvent, UsageReport
 
 DEFAULT_MAX_TOKENS = 4096
@@ -70,7 +68,9 @@ class AnthropicProvider:
             raise _status_error(exc, request.model) from exc
         except Exception as exc:  # connection refused, timeouts: the SDK or raw httpx2
             raise transport_error(exc, provider=self.label, base_url=self._base_url, started=False) from exc
-        return AnthropicUpstream(stream, request.model, self._base_url)
+        return AnthropicUpstream(
+            stream, label=self.label, model=request.model, base_url=self._base_url
+        )
 
 
 def _status_error(exc: anthropic.APIStatusError, model: str) -> e.ChatError:
@@ -85,59 +85,37 @@ def _status_error(exc: anthropic.APIStatusError, model: str) -> e.ChatError:
     )
 
 
-class AnthropicUpstream:
-    def __init__(self, stream: Stream[Any], model: str, base_url: str | None) -> None:
-        self._stream = stream
-        self._model = model
-        self._base_url = base_url
-        self._closed = threading.Event()
-        self._read_all = False
+class AnthropicUpstream(SSEUpstream):
+    """Messages stream events (``event:`` names; STREAMLIT_NOTES 15)."""
 
-    def __iter__(self) -> Iterator[UpstreamEvent]:
-        """The events the chat needs, read from the response's SSE lines (the SDK's stream
-        helpers build a model per event and a message snapshot on top; ~6x the CPU)."""
-        label = AnthropicProvider.label
-        started = False
-        try:
-            events = decode_events(self._stream.response.iter_lines())
-            for sse in events:
-                kind = sse.event
-                if kind == "ping" or kind == "content_block_stop" or kind == "content_block_start":
-                    continue
-                data = json.loads(sse.data)
-                if not isinstance(data, dict):
-                    continue
-                kind = kind or data.get("type")
-                if kind == "content_block_delta":
-                    delta = data.get("delta") or {}
-                    if delta.get("type") == "text_delta" and delta.get("text"):
-                        started = True
-                        yield TextDelta(delta["text"])
-                elif kind == "message_start":
-                    usage = (data.get("message") or {}).get("usage") or {}
-                    yield UsageReport(input_tokens=usage.get("input_tokens"))
-                elif kind == "message_delta":
-                    yield UsageReport(output_tokens=(data.get("usage") or {}).get("output_tokens"))
-                    stop_reason = (data.get("delta") or {}).get("stop_reason")
-                    if stop_reason is not None:
-                        yield FinishReport(cut_off=stop_reason == "max_tokens")
-                elif kind == "message_stop":
-                    break
-                elif kind == "error":  # e.g. overloaded_error inside the 200 stream
-                    raise midstream_error(label, self._model, data)
-            for _ in events:  # the rest of the body (normally nothing): read to the end, the
-                pass  # connection goes back to the pool instead of being shut down in close()
-            self._read_all = True
-        except e.ChatError:
-            raise
-        except Exception as exc:  # drops, timeouts, garbled JSON (raw httpx2 or json errors)
-            if self._closed.is_set():
-                return
-            raise transport_error(exc, provider=label, base_url=self._base_url, started=started) from exc
+    def convert(self, sse: SSEEvent) -> list[UpstreamEvent] | None:
+        kind = sse.event
+        if kind in _SKIPPED:
+            return []
+        data = json.loads(sse.data)
+        if not isinstance(data, dict):
+            return []
+        kind = kind or data.get("type")
+        if kind == "content_block_delta":
+            delta = data.get("delta") or {}
+            if delta.get("type") == "text_delta" and delta.get("text"):
+                return [TextDelta(delta["text"])]
+        elif kind == "message_start":
+            usage = (data.get("message") or {}).get("usage") or {}
+            return [UsageReport(input_tokens=usage.get("input_tokens"))]
+        elif kind == "message_delta":
+            out: list[UpstreamEvent] = [
+                UsageReport(output_tokens=(data.get("usage") or {}).get("output_tokens"))
+            ]
+            stop_reason = (data.get("delta") or {}).get("stop_reason")
+            if stop_reason is not None:
+                out.append(FinishReport(cut_off=stop_reason == "max_tokens"))
+            return out
+        elif kind == "message_stop":
+            return END
+        elif kind == "error":  # e.g. overloaded_error inside the 200 stream
+            raise midstream_error(self.label, self.model, data)
+        return []
 
-    def close(self) -> None:
-        if not self._closed.is_set():
-            self._closed.set()
-            if not self._read_all:  # stopped early: wake a blocked read, drop the connection
-                interrupt_response(self._stream.response)
-            self._stream.close()
+
+_SKIPPED = frozenset({"ping", "content_block_start", "content_block_stop"})

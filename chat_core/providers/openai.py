@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlparse
 
@@ -16,12 +14,12 @@ from openai.types.chat import ChatCompletionChunk
 from chat_core import errors as e
 from chat_core.providers._http import (
     body_error,
-    interrupt_response,
     midstream_error,
     status_error,
     transport_error,
 )
-from chat_core.sse_decode import decode_events
+from chat_core.providers._sse import END, SSEUpstream
+from chat_core.sse_decode import SSEEvent
 from chat_core.types import ChatRequest, FinishReport, TextDelta, UpstreamEvent, UsageReport
 
 
@@ -89,7 +87,7 @@ class OpenAIProvider:
             raise self._status_error(exc, request.model) from exc
         except (openai.APIConnectionError, openai.APIError) as exc:
             raise transport_error(exc, provider=self.label, base_url=self._base_url, started=False) from exc
-        return OpenAIUpstream(stream, self.label, request.model, self._base_url)
+        return OpenAIUpstream(stream, label=self.label, model=request.model, base_url=self._base_url)
 
     def _status_error(self, exc: openai.APIStatusError, model: str) -> e.ChatError:
         message, code = body_error(exc.body)
@@ -103,60 +101,31 @@ class OpenAIProvider:
         )
 
 
-class OpenAIUpstream:
-    def __init__(self, stream: Stream[ChatCompletionChunk], label: str, model: str, base_url: str | None) -> None:
-        self._stream = stream
-        self._label = label
-        self._model = model
-        self._base_url = base_url
-        self._closed = threading.Event()
-        self._read_all = False
+class OpenAIUpstream(SSEUpstream):
+    """Chat completion chunks: ``data: {chunk}`` lines, then ``data: [DONE]``."""
 
-    def __iter__(self) -> Iterator[UpstreamEvent]:
-        """The chunks as events, read from the response's SSE lines (chat_core/sse_decode.py:
-        the SDK's per-chunk objects cost 6x the CPU); the same fields the SDK would read."""
-        started = False
-        try:
-            events = decode_events(self._stream.response.iter_lines())
-            for sse in events:
-                if sse.data.startswith("[DONE]"):
-                    break
-                chunk = json.loads(sse.data)
-                if not isinstance(chunk, dict):
-                    continue
-                if chunk.get("error") or sse.event == "error":
-                    # An error object inside the 200 stream.
-                    raise midstream_error(self._label, self._model, chunk)
-                usage = chunk.get("usage")
-                if usage:
-                    yield UsageReport(usage.get("prompt_tokens"), usage.get("completion_tokens"))
-                choices = chunk.get("choices")
-                if not choices:
-                    continue
-                choice = choices[0]
-                text = (choice.get("delta") or {}).get("content")
-                if text:
-                    started = True
-                    yield TextDelta(text)
-                finish_reason = choice.get("finish_reason")
-                if finish_reason is not None:
-                    yield FinishReport(cut_off=finish_reason == "length")
-            for _ in events:  # the rest of the body (normally nothing): read to the end, the
-                pass  # connection goes back to the pool instead of being shut down in close()
-            self._read_all = True
-        except e.ChatError:
-            raise
-        except Exception as exc:  # drops, timeouts, garbled JSON (raw httpx2 or json errors)
-            if self._closed.is_set():
-                return
-            raise transport_error(exc, provider=self._label, base_url=self._base_url, started=started) from exc
-
-    def close(self) -> None:
-        if not self._closed.is_set():
-            self._closed.set()
-            if not self._read_all:  # stopped early: wake a blocked read, drop the connection
-                interrupt_response(self._stream.response)
-            self._stream.close()
+    def convert(self, sse: SSEEvent) -> list[UpstreamEvent] | None:
+        if sse.data.startswith("[DONE]"):
+            return END
+        chunk = json.loads(sse.data)
+        if not isinstance(chunk, dict):
+            return []
+        if chunk.get("error") or sse.event == "error":
+            raise midstream_error(self.label, self.model, chunk)  # an error inside the 200 stream
+        out: list[UpstreamEvent] = []
+        usage = chunk.get("usage")
+        if usage:
+            out.append(UsageReport(usage.get("prompt_tokens"), usage.get("completion_tokens")))
+        choices = chunk.get("choices")
+        if choices:
+            choice = choices[0]
+            text = (choice.get("delta") or {}).get("content")
+            if text:
+                out.append(TextDelta(text))
+            finish_reason = choice.get("finish_reason")
+            if finish_reason is not None:
+                out.append(FinishReport(cut_off=finish_reason == "length"))
+        return out
 
 
 def compatible_label(base_url: str | None) -> str:
