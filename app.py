@@ -52,7 +52,8 @@ def chat_page() -> None:
 
 
 def _chat_page() -> None:
-    """The full run: sidebar, header and every turn so far, then the live part (a fragment).
+    """The full run: sidebar, header and the chat's recent turns (``first_shown``), then the
+    live part (a fragment).
 
     A prompt reruns only the fragment (STREAMLIT_NOTES 8-9 on fragments), so sending one does
     not re-send the whole history to the browser: in a long chat that was most of the time to
@@ -133,7 +134,7 @@ def _live(drawn: int, stop_button: StopButton) -> None:
             settings,
             on_retry=actions.retry,
             # The sidebar belongs to the full run; in a fragment run its Stop is enabled by
-            # the chat input's stop button (ui/sidebar.py STOP_STYLE) and needs no redraw.
+            # the chat input's stop button (ui/sidebar.py SIDEBAR_STYLE) and needs no redraw.
             on_finish=(lambda: stop_button.show(streaming=False)) if full_run else None,
         )
         if not full_run and len(conv.turns) - drawn >= FOLD_AFTER_TURNS:

@@ -33,7 +33,7 @@ body:has([data-testid="stChatInputStopButton"]) .st-key-stop-idle button {{
 
 class StopButton:
     """The sidebar Stop: shown enabled while an answer streams in a full run (Regenerate, an
-    example, Retry), greyed out otherwise, and enabled by ``STOP_STYLE`` while a prompt from
+    example, Retry), greyed out otherwise, and enabled by ``SIDEBAR_STYLE`` while a prompt from
     the chat input streams in the live fragment (same place, different key)."""
 
     def __init__(self, slot: DeltaGenerator) -> None:
