@@ -39,12 +39,14 @@ one, and its page gets no updates that would only be taken away again."""
 
 
 STEP_PERCENT = 4
+MIN_GAP_S = 0.5
+"""At most two bar updates a second (each is a websocket message and a render pass)."""
 
 
 class ProgressBar:
-    """One answer's bar. Draws into ``slot`` only when its step of ``STEP_PERCENT`` changes, so it
-    costs at most one small page update per frame and usually far fewer; nothing at all for
-    an answer that ends within ``show_after_s``."""
+    """One answer's bar. Draws into ``slot`` only when its step of ``STEP_PERCENT`` changes and
+    at most every ``MIN_GAP_S`` (100 % at once), so it costs the page a few small updates;
+    nothing at all for an answer that ends within ``show_after_s``."""
 
     def __init__(
         self,
@@ -57,6 +59,7 @@ class ProgressBar:
         self._slot = slot
         self._tracker = tracker
         self._shown: int | None = None
+        self._drawn_at = 0.0
         self._clock = clock
         self._show_at = clock() + show_after_s
 
@@ -86,8 +89,12 @@ class ProgressBar:
         # Steps of STEP_PERCENT: a thin bar looks the same, and a long answer sends the page
         # 25 updates for it instead of 100 (~0.1x the text in websocket bytes at 8,000 chunks).
         percent = 100 if value >= 1.0 else int(value * 100) // STEP_PERCENT * STEP_PERCENT
-        if self._shown is None and self._clock() < self._show_at:
+        now = self._clock()
+        if self._shown is None and now < self._show_at:
+            return
+        if self._shown is not None and percent < 100 and now - self._drawn_at < MIN_GAP_S:
             return
         if percent != self._shown:
             self._shown = percent
+            self._drawn_at = now
             self._slot.progress(min(max(value, 0.0), 1.0))

@@ -156,6 +156,10 @@ def test_the_bar_shows_only_for_an_answer_still_streaming_after_half_a_second() 
     assert quick_slot.drawn == []  # a quick answer: no bar, no page updates for it
     now[0] = 0.6
     slow.update(200)
-    slow.finish()
+    slow.update(1000)  # too soon after the last update: two a second at most
+    now[0] = 1.2
+    slow.update(1000)
+    slow.finish()  # 100 % is shown at once
     slow.clear()
-    assert slow_slot.drawn[0] != "1.00" and slow_slot.drawn[-2:] == ["1.00", "gone"]
+    assert len(slow_slot.drawn) == 4
+    assert slow_slot.drawn[0] < slow_slot.drawn[1] < "1.00" and slow_slot.drawn[2:] == ["1.00", "gone"]
