@@ -144,6 +144,19 @@ def status_error(
     )
 
 
+def sdk_status_error(exc: Any, *, provider: str, model: str) -> e.ChatError:
+    """Either SDK's ``APIStatusError`` (``status_code``, ``body``, ``response``) in plain words."""
+    message, code = body_error(exc.body)
+    return status_error(
+        exc.status_code,
+        provider=provider,
+        model=model,
+        detail=message,
+        code=code,
+        headers=exc.response.headers,
+    )
+
+
 def body_error(body: object) -> tuple[str | None, str | None]:
     """(message, code-or-type) from either provider's error body."""
     if isinstance(body, Mapping):

@@ -11,9 +11,8 @@ from anthropic import Stream
 
 from chat_core import errors as e
 from chat_core.providers._http import (
-    body_error,
     midstream_error,
-    status_error,
+    sdk_status_error,
     transport_error,
 )
 from chat_core.providers._sse import END, SSEUpstream
@@ -65,24 +64,12 @@ class AnthropicProvider:
         try:
             stream: Stream[Any] = self._client.messages.create(**kwargs, stream=True)
         except anthropic.APIStatusError as exc:
-            raise _status_error(exc, request.model) from exc
+            raise sdk_status_error(exc, provider=self.label, model=request.model) from exc
         except Exception as exc:  # connection refused, timeouts: the SDK or raw httpx2
             raise transport_error(exc, provider=self.label, base_url=self._base_url, started=False) from exc
         return AnthropicUpstream(
             stream, label=self.label, model=request.model, base_url=self._base_url
         )
-
-
-def _status_error(exc: anthropic.APIStatusError, model: str) -> e.ChatError:
-    message, code = body_error(exc.body)
-    return status_error(
-        exc.status_code,
-        provider=AnthropicProvider.label,
-        model=model,
-        detail=message,
-        code=code,
-        headers=exc.response.headers,
-    )
 
 
 class AnthropicUpstream(SSEUpstream):

@@ -13,9 +13,8 @@ from openai.types.chat import ChatCompletionChunk
 
 from chat_core import errors as e
 from chat_core.providers._http import (
-    body_error,
     midstream_error,
-    status_error,
+    sdk_status_error,
     transport_error,
 )
 from chat_core.providers._sse import END, SSEUpstream
@@ -84,21 +83,10 @@ class OpenAIProvider:
         try:
             stream: Stream[ChatCompletionChunk] = self._client.chat.completions.create(**kwargs)
         except openai.APIStatusError as exc:
-            raise self._status_error(exc, request.model) from exc
+            raise sdk_status_error(exc, provider=self.label, model=request.model) from exc
         except (openai.APIConnectionError, openai.APIError) as exc:
             raise transport_error(exc, provider=self.label, base_url=self._base_url, started=False) from exc
         return OpenAIUpstream(stream, label=self.label, model=request.model, base_url=self._base_url)
-
-    def _status_error(self, exc: openai.APIStatusError, model: str) -> e.ChatError:
-        message, code = body_error(exc.body)
-        return status_error(
-            exc.status_code,
-            provider=self.label,
-            model=model,
-            detail=message,
-            code=code,
-            headers=exc.response.headers,
-        )
 
 
 class OpenAIUpstream(SSEUpstream):
