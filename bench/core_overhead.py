@@ -73,7 +73,9 @@ def cancel_latency(runs: int) -> list[float]:
         for _ in range(runs):
             wire.reset()
             wire.enqueue(Scenario.long_markdown(5000, rate=200))
-            stream = ChatStream(provider, ChatRequest(messages=(Message("user", "x"),), model="bench"))
+            stream = ChatStream(
+                provider, ChatRequest(messages=(Message("user", "x"),), model="bench")
+            )
             frames = stream.frames(0.01)
             next(frames)
             time.sleep(0.1)
@@ -87,7 +89,9 @@ def cancel_latency(runs: int) -> list[float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--chunks", type=int, default=5000)
     args = parser.parse_args()
@@ -120,7 +124,9 @@ def main() -> None:
         t = median(ttft[name])
         print(f"{name:26} {r:10.0f} {r / raw_rate:7.3f} {fmt_ms(t):>12} {fmt_ms(t - raw_ttft):>11}")
     lat = cancel_latency(args.runs)
-    print(f"\ncancel -> server sees disconnect: median {fmt_ms(median(lat))}, max {fmt_ms(max(lat))}")
+    print(
+        f"\ncancel -> server sees disconnect: median {fmt_ms(median(lat))}, max {fmt_ms(max(lat))}"
+    )
     print("goals: ratio >= 0.97, added first-chunk time <= 2 ms, cancel median <= 200 ms")
 
 

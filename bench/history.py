@@ -160,7 +160,9 @@ def ask_and_time(page: Any, wire: WireServer, index: int) -> dict[str, float]:
     out = {
         "first_text_ms": t["raf"] - t["submit"],
         "to_request_ms": (rec.received_at - to_mono(t["submit"])) * 1000,
-        "chunk_to_shown_ms": (to_mono(t["raf"]) - rec.first_chunk_at) * 1000 if rec.first_chunk_at else float("nan"),
+        "chunk_to_shown_ms": (to_mono(t["raf"]) - rec.first_chunk_at) * 1000
+        if rec.first_chunk_at
+        else float("nan"),
         "ws_kb": (t["wsBytes"] or 0) / 1000,
         "ws_msgs": t["wsMsgs"] or 0,
     }
@@ -178,10 +180,16 @@ def med(rows: list[dict[str, float]], key: str) -> float:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--reps", type=int, default=5, help="repetitions per history size")
-    parser.add_argument("--messages", default="2,200", help="history sizes, comma separated (first = baseline)")
-    parser.add_argument("--starts", type=int, default=2, help="cold server starts per variant for first-vs-second")
+    parser.add_argument(
+        "--messages", default="2,200", help="history sizes, comma separated (first = baseline)"
+    )
+    parser.add_argument(
+        "--starts", type=int, default=2, help="cold server starts per variant for first-vs-second"
+    )
     parser.add_argument(
         "--cold-waits",
         type=lambda text: [float(x) for x in text.split(",")],
@@ -202,7 +210,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     sizes = [int(x) for x in args.messages.split(",")]
     files = {n: history_file(n) for n in sizes}
 
-    shown = "every message on the page" if args.show_all else "the app's default window of recent messages"
+    shown = (
+        "every message on the page"
+        if args.show_all
+        else "the app's default window of recent messages"
+    )
     print(
         f"history: prompt -> first answer text visible, history sizes {sizes} x {args.reps} reps;"
         f" app.py in Chromium, {shown}"
@@ -283,13 +295,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
     for n in sizes[1:]:
         ratio = med(results[n], "first_text_ms") / med(results[base], "first_text_ms")
-        print(f"goal {n} vs {base} messages <= 1.5x: {ratio:.2f}x {'met' if ratio <= 1.5 else 'MISSED'}")
+        print(
+            f"goal {n} vs {base} messages <= 1.5x: {ratio:.2f}x {'met' if ratio <= 1.5 else 'MISSED'}"
+        )
     for wait_s, pairs in cold.items():
         extra = statistics.median(c[0]["first_text_ms"] - c[1]["first_text_ms"] for c in pairs)
         print(
             f"goal first answer after start ({wait_s:.0f} s after page ready) pays no lazy imports"
             f" (first - second <= 100 ms): {extra:.0f} ms {'met' if extra <= 100 else 'MISSED'}"
         )
+
 
 if __name__ == "__main__":
     main()

@@ -231,12 +231,18 @@ async def one_round(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--n", type=int, default=2000, help="chunks per answer")
-    parser.add_argument("--rate", type=int, default=500, help="chunks/s per answer (0 = as fast as possible)")
+    parser.add_argument(
+        "--rate", type=int, default=500, help="chunks/s per answer (0 = as fast as possible)"
+    )
     parser.add_argument("--rounds", type=int, default=1, help="rounds (fresh sessions each time)")
-    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per answer before it counts as failed")
+    parser.add_argument(
+        "--timeout", type=float, default=60.0, help="seconds per answer before it counts as failed"
+    )
     parser.add_argument(
         "--page",
         default="app.py",
@@ -270,7 +276,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         if args.page == "app.py":
             server = stack.enter_context(StreamlitServer(APP, app_env(wire)))
         else:
-            server = stack.enter_context(StreamlitServer(BENCH_PAGE, {"BENCH_WIRE_URL": wire.base_url}))
+            server = stack.enter_context(
+                StreamlitServer(BENCH_PAGE, {"BENCH_WIRE_URL": wire.base_url})
+            )
             query = f"mode={args.page}"
         asyncio.run(one_round(server, 1, 200, 0, 30, query))  # warm-up: imports, first run
         wire.reset()
@@ -280,7 +288,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                 one_round(server, args.sessions, args.n, args.rate, args.timeout, query)
             )
             own_cpu = sum(me.cpu_times()[:2]) - own0
-            records = {s.tag: rec for rec in wire.requests for s in sessions if s.tag in rec.user_text}
+            records = {
+                s.tag: rec for rec in wire.requests for s in sessions if s.tag in rec.user_text
+            }
             wire.reset()
             per_session_cpu.append(cpu_s / args.sessions)
             per_session_mb.append((peak - rss0) / args.sessions)
@@ -309,10 +319,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(row)
     print()
     total = args.sessions * args.rounds
-    print(f"all complete with exact text: {'yes' if all_ok else 'NO'} ({sum(r.split()[2] == 'yes' for r in rows)}/{total})")
+    print(
+        f"all complete with exact text: {'yes' if all_ok else 'NO'} ({sum(r.split()[2] == 'yes' for r in rows)}/{total})"
+    )
     if lags:
         p50, p95 = statistics.median(lags), percentile(lags, 95)
-        print(f"lag after the last chunk (delivery to the client): p50 {p50:.0f} ms, p95 {p95:.0f} ms, max {max(lags):.0f} ms")
+        print(
+            f"lag after the last chunk (delivery to the client): p50 {p50:.0f} ms, p95 {p95:.0f} ms, max {max(lags):.0f} ms"
+        )
     else:
         p95 = float("inf")
         print("lag: no session showed its final text")
@@ -327,7 +341,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             f" this load asks for {args.sessions * args.rate} chunks/s"
             " (a Streamlit server is one Python process: scripts share one GIL)"
         )
-    print(f"goal p95 lag <= 250 ms: {'met' if p95 <= 250 else 'MISSED'}; goal all exact: {'met' if all_ok else 'MISSED'}")
+    print(
+        f"goal p95 lag <= 250 ms: {'met' if p95 <= 250 else 'MISSED'}; goal all exact: {'met' if all_ok else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

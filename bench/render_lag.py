@@ -171,7 +171,9 @@ class StreamlitServer:
     options: list[str] = []
     """Extra ``--section.option=value`` flags for every server (the benches' ``--streamlit-opt``)."""
 
-    def __init__(self, script: Path, env: dict[str, str] | None = None, *, log: Path | None = None) -> None:
+    def __init__(
+        self, script: Path, env: dict[str, str] | None = None, *, log: Path | None = None
+    ) -> None:
         self.script = script
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -189,7 +191,11 @@ class StreamlitServer:
         ]  # fmt: skip
         self._log = open(log or os.devnull, "ab")  # noqa: SIM115 - closed in stop()
         self._popen = subprocess.Popen(
-            cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=self._log, stderr=subprocess.STDOUT
+            cmd,
+            cwd=ROOT,
+            env={**os.environ, **(env or {})},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
         self.proc = psutil.Process(self._popen.pid)
         started = False
@@ -332,7 +338,10 @@ def settled_text(page: Any, reference: str | None, timeout_s: float = 5.0) -> st
 
 def first_difference(want: str, got: str, context: int = 60) -> dict[str, Any]:
     """Where two squashed texts part (for the raw JSON when a page's final text is wrong)."""
-    at = next((i for i, (a, b) in enumerate(zip(want, got, strict=False)) if a != b), min(len(want), len(got)))
+    at = next(
+        (i for i, (a, b) in enumerate(zip(want, got, strict=False)) if a != b),
+        min(len(want), len(got)),
+    )
     return {
         "at": at,
         "want_len": len(want),
@@ -486,7 +495,9 @@ def run_answer(
     if rec.disconnected:  # the app stopped reading: e.g. Streamlit dropped the session (NOTES 20)
         run.extra["upstream_disconnected_after_chunks"] = rec.chunks_sent
     if errors or exceptions:
-        run.extra["page_errors"] = errors + [f"{exceptions} stException element(s)"] * bool(exceptions)
+        run.extra["page_errors"] = errors + [f"{exceptions} stException element(s)"] * bool(
+            exceptions
+        )
         run.text_ok = False
     if reference is not None and not run.text_ok:
         run.extra["text_diff"] = first_difference(reference, squash(shown))
@@ -504,7 +515,7 @@ def fmt(value: float | None, spec: str, none: str = "-") -> str:
 
 def summarize(runs: list[Run], cap_s: float) -> list[str]:
     out: list[str] = []
-    cells = sorted({(r.n, r.rate) for r in runs}, key=lambda c: (c[0], -c[1] if c[1] else -10**9))
+    cells = sorted({(r.n, r.rate) for r in runs}, key=lambda c: (c[0], -c[1] if c[1] else -(10**9)))
     header = (
         f"{'N':>6} {'R/s':>5} {'page':10} {'lag ms':>8} {'(min-max)':>15} {'ok':>4} {'ws/text':>8}"
         f" {'ws msgs':>7} {'frames':>6} {'srv cpu s':>9} {'brw cpu s':>9} {'main s':>7}"
@@ -515,7 +526,10 @@ def summarize(runs: list[Run], cap_s: float) -> list[str]:
     for n, rate in cells:
         cell = [r for r in runs if (r.n, r.rate) == (n, rate)]
         pages = list(dict.fromkeys(r.page for r in cell))
-        base = {k: med([getattr(r, k) for r in cell if r.page == "coalesced"]) for k in ("lag_ms", "browser_cpu_s")}
+        base = {
+            k: med([getattr(r, k) for r in cell if r.page == "coalesced"])
+            for k in ("lag_ms", "browser_cpu_s")
+        }
         base_ws = med([r.ws_bytes / r.text_bytes for r in cell if r.page == "coalesced"])
         for name in pages:
             rs = [r for r in cell if r.page == name]
@@ -524,7 +538,11 @@ def summarize(runs: list[Run], cap_s: float) -> list[str]:
             lag = med(lags)
             shown_lags = [v for v in lags if v is not None]
             spread = f"{min(shown_lags):.0f}-{max(shown_lags):.0f}" if shown_lags else ""
-            lag_s = fmt(lag, ".0f") if not timeouts else (f">{cap_s * 1000:.0f}" if timeouts == len(rs) else f"{lag:.0f}*")
+            lag_s = (
+                fmt(lag, ".0f")
+                if not timeouts
+                else (f">{cap_s * 1000:.0f}" if timeouts == len(rs) else f"{lag:.0f}*")
+            )
             ws = med([r.ws_bytes / r.text_bytes for r in rs])
             bcpu = med([r.browser_cpu_s for r in rs])
             ok = f"{sum(r.text_ok for r in rs)}/{len(rs)}"
@@ -546,10 +564,17 @@ def summarize(runs: list[Run], cap_s: float) -> list[str]:
 
 
 def breakdown(runs: list[Run], pages: Sequence[str]) -> list[str]:
-    out = ["", "Where the app path's lag comes from (median ms after the last chunk left the wire server):"]
-    out.append(f"{'N':>6} {'R/s':>5} {'page':10} {'script done':>11} {'last ws msg':>11} {'visible':>8} {'browser':>8}"
-               f" {'main s':>7} {'script s':>8} {'layout s':>8}")
-    for (n, rate), cell in itertools.groupby(sorted(runs, key=lambda r: (r.n, r.rate)), key=lambda r: (r.n, r.rate)):
+    out = [
+        "",
+        "Where the app path's lag comes from (median ms after the last chunk left the wire server):",
+    ]
+    out.append(
+        f"{'N':>6} {'R/s':>5} {'page':10} {'script done':>11} {'last ws msg':>11} {'visible':>8} {'browser':>8}"
+        f" {'main s':>7} {'script s':>8} {'layout s':>8}"
+    )
+    for (n, rate), cell in itertools.groupby(
+        sorted(runs, key=lambda r: (r.n, r.rate)), key=lambda r: (r.n, r.rate)
+    ):
         rows = list(cell)
         for name in pages:
             rs = [r for r in rows if r.page == name]
@@ -571,7 +596,7 @@ def goals(runs: list[Run], app_pages: Sequence[str], fixed: dict[str, int]) -> l
         rs_all = [r for r in runs if r.page == name]
         if not rs_all:
             continue
-        for (n, rate) in sorted({(r.n, r.rate) for r in rs_all}):
+        for n, rate in sorted({(r.n, r.rate) for r in rs_all}):
             rs = [r for r in rs_all if (r.n, r.rate) == (n, rate)]
             lag = med([r.lag_ms for r in rs])
             timeouts = sum(r.lag_ms is None for r in rs)
@@ -584,10 +609,16 @@ def goals(runs: list[Run], app_pages: Sequence[str], fixed: dict[str, int]) -> l
                 limit = 100.0
                 what = "lag <= 100 ms"
             met = lag is not None and limit is not None and lag <= limit and not timeouts
-            by = "" if met or lag is None or limit is None or lag <= limit else f", over by {lag - limit:.0f} ms ({lag / limit:.2f}x)"
+            by = (
+                ""
+                if met or lag is None or limit is None or lag <= limit
+                else f", over by {lag - limit:.0f} ms ({lag / limit:.2f}x)"
+            )
             if timeouts:
                 by += f", {timeouts} of {len(rs)} never showed the final text"
-            out.append(f"  {label:24} {what:38} {fmt(lag, '.0f', 'timeout'):>8} ms  {'met' if met else 'MISSED'}{by}")
+            out.append(
+                f"  {label:24} {what:38} {fmt(lag, '.0f', 'timeout'):>8} ms  {'met' if met else 'MISSED'}{by}"
+            )
             ws = med([r.ws_bytes / r.text_bytes for r in rs])
             assert ws is not None
             net = med([(r.ws_bytes - fixed.get(name, 0)) / r.text_bytes for r in rs])
@@ -596,9 +627,13 @@ def goals(runs: list[Run], app_pages: Sequence[str], fixed: dict[str, int]) -> l
                 f" ({net:.2f} x without the per-turn bytes)"
             )
             oks = sum(r.text_ok for r in rs)
-            out.append(f"  {label:24} {'exact final text':38} {oks:>5}/{len(rs)}     {'met' if oks == len(rs) else 'MISSED'}")
+            out.append(
+                f"  {label:24} {'exact final text':38} {oks:>5}/{len(rs)}     {'met' if oks == len(rs) else 'MISSED'}"
+            )
         app = med([r.browser_cpu_s for r in rs_all if (r.n, r.rate) == (8000, 500)])
-        base = med([r.browser_cpu_s for r in runs if (r.n, r.rate, r.page) == (8000, 500, "coalesced")])
+        base = med(
+            [r.browser_cpu_s for r in runs if (r.n, r.rate, r.page) == (8000, 500, "coalesced")]
+        )
         if app is not None and base:
             met = app <= base / 3
             out.append(
@@ -623,13 +658,28 @@ def parse_list(text: str) -> list[int]:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="N 2000,8000 x R max,500, 1 repetition")
-    parser.add_argument("--n", type=parse_list, help="chunk counts, e.g. 2000,8000 (default 2000,8000,20000)")
-    parser.add_argument("--rate", type=parse_list, help="chunks/s, 0 = as fast as possible (default 0,2000,500)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="N 2000,8000 x R max,500, 1 repetition"
+    )
+    parser.add_argument(
+        "--n", type=parse_list, help="chunk counts, e.g. 2000,8000 (default 2000,8000,20000)"
+    )
+    parser.add_argument(
+        "--rate", type=parse_list, help="chunks/s, 0 = as fast as possible (default 0,2000,500)"
+    )
     parser.add_argument("--reps", type=int, help="repetitions (default 3; --quick 1)")
-    parser.add_argument("--pages", help="comma list of naive,coalesced,app,app.py (default: all available)")
-    parser.add_argument("--cap", type=float, default=30.0, help="seconds after the last chunk before a page counts as timed out")
+    parser.add_argument(
+        "--pages", help="comma list of naive,coalesced,app,app.py (default: all available)"
+    )
+    parser.add_argument(
+        "--cap",
+        type=float,
+        default=30.0,
+        help="seconds after the last chunk before a page counts as timed out",
+    )
     add_streamlit_opt_argument(parser)
     args = parser.parse_args(argv)
     StreamlitServer.options = args.streamlit_opt
@@ -666,8 +716,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     with contextlib.ExitStack() as stack:
         wire = stack.enter_context(WireServer())
         bench = stack.enter_context(
-            StreamlitServer(BENCH_PAGE, {"BENCH_WIRE_URL": wire.base_url, "BENCH_MARKS": str(marks)},
-                            log=RESULTS / f"render_lag-{stamp}-bench-page.log")
+            StreamlitServer(
+                BENCH_PAGE,
+                {"BENCH_WIRE_URL": wire.base_url, "BENCH_MARKS": str(marks)},
+                log=RESULTS / f"render_lag-{stamp}-bench-page.log",
+            )
         )
         servers = {name: bench for name in ("naive", "coalesced", "app", "once")}
         urls = {name: f"{bench.url}/?mode={name}" for name in ("naive", "coalesced", "app", "once")}
@@ -703,7 +756,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         done = 0
         for rep in range(reps):
             for n, rate in cells:
-                order = pages[rep % len(pages):] + pages[: rep % len(pages)]
+                order = pages[rep % len(pages) :] + pages[: rep % len(pages)]
                 if rate == 0:
                     order = ["once", *order] if rep % 2 else [*order, "once"]
                 for name in order:
@@ -714,7 +767,11 @@ def main(argv: Sequence[str] | None = None) -> None:
                         f"  [{done}/{total} {time.monotonic() - started:5.0f} s] N={n} R={RATE_LABEL.get(rate, rate)}"
                         f" {name:10} lag {fmt(run.lag_ms, '.0f', 'timeout')} ms, ws {run.ws_bytes / run.text_bytes:.1f}x,"
                         f" browser {run.browser_cpu_s:.2f} s, server {run.server_cpu_s:.2f} s, text {'ok' if run.text_ok else 'BAD'}"
-                        + (f" page errors: {run.extra['page_errors']}" if "page_errors" in run.extra else "")
+                        + (
+                            f" page errors: {run.extra['page_errors']}"
+                            if "page_errors" in run.extra
+                            else ""
+                        )
                         + (
                             f" upstream closed after {run.extra['upstream_disconnected_after_chunks']} chunks"
                             if "upstream_disconnected_after_chunks" in run.extra
@@ -725,17 +782,23 @@ def main(argv: Sequence[str] | None = None) -> None:
                     )
 
     out = RESULTS / f"render_lag-{stamp}.json"
-    out.write_text(json.dumps({"machine": machine_load(), "runs": [asdict(r) for r in runs]}, indent=1))
+    out.write_text(
+        json.dumps({"machine": machine_load(), "runs": [asdict(r) for r in runs]}, indent=1)
+    )
     print()
-    print(f"machine: {machine_load()} (after); {time.monotonic() - started:.0f} s; raw runs: {out.relative_to(ROOT)}")
+    print(
+        f"machine: {machine_load()} (after); {time.monotonic() - started:.0f} s; raw runs: {out.relative_to(ROOT)}"
+    )
     print()
     for line in summarize(runs, args.cap):
         print(line)
     app_pages = [p for p in pages if p in ("app", "app.py")]
     for line in breakdown(runs, [p for p in ("coalesced", *app_pages) if p in pages]):
         print(line)
-    print("\nWebsocket bytes per turn that do not depend on the answer (a 100-character answer's bytes"
-          " minus its text): " + ", ".join(f"{k} {v / 1000:.1f} KB" for k, v in fixed.items()))
+    print(
+        "\nWebsocket bytes per turn that do not depend on the answer (a 100-character answer's bytes"
+        " minus its text): " + ", ".join(f"{k} {v / 1000:.1f} KB" for k, v in fixed.items())
+    )
     for line in goals(runs, app_pages, fixed):
         print(line)
 

@@ -77,7 +77,9 @@ def stream_with_callbacks(
 ) -> StreamResult:
     """The seed's callback API: blocks until the answer ends; exactly one of
     ``on_complete`` / ``on_error`` is called. ``options`` as for ``start_chat``."""
-    with start_chat(prompt, on_token=on_token, on_complete=on_complete, on_error=on_error, **options) as stream:
+    with start_chat(
+        prompt, on_token=on_token, on_complete=on_complete, on_error=on_error, **options
+    ) as stream:
         return stream.wait()
 
 

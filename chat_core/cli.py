@@ -50,20 +50,20 @@ commands at the You: prompt
 
 providers (--provider)
   demo               offline simulated answers: no key, no network
-  openai             OpenAI chat completions (default model {MODELS['openai'][0]})
-  anthropic          Anthropic messages (default model {MODELS['anthropic'][0]})
+  openai             OpenAI chat completions (default model {MODELS["openai"][0]})
+  anthropic          Anthropic messages (default model {MODELS["anthropic"][0]})
   openai-compatible  any OpenAI-compatible server: Ollama, vLLM, LM Studio
                      (default base URL {DEFAULT_COMPATIBLE_BASE_URL})
   Without --provider the first one with a key is used (OpenAI, Anthropic,
   compatible), else demo.
 
 environment
-  {KEY_VARS['openai']:<30}key for openai
-  {BASE_URL_VARS['openai']:<30}base URL for openai (proxies, gateways)
-  {KEY_VARS['anthropic']:<30}key for anthropic
-  {BASE_URL_VARS['anthropic']:<30}base URL for anthropic
-  {KEY_VARS['openai-compatible']:<30}key for openai-compatible (often not needed)
-  {BASE_URL_VARS['openai-compatible']:<30}base URL for openai-compatible
+  {KEY_VARS["openai"]:<30}key for openai
+  {BASE_URL_VARS["openai"]:<30}base URL for openai (proxies, gateways)
+  {KEY_VARS["anthropic"]:<30}key for anthropic
+  {BASE_URL_VARS["anthropic"]:<30}base URL for anthropic
+  {KEY_VARS["openai-compatible"]:<30}key for openai-compatible (often not needed)
+  {BASE_URL_VARS["openai-compatible"]:<30}base URL for openai-compatible
   STREAMCHAT_DEMO_TTFT_S        demo: seconds before the first token (0.35)
   STREAMCHAT_DEMO_CHUNKS_PER_S  demo: chunks per second, 0 = no pacing (60)
   Keys are read from the environment only; they are never printed.
@@ -90,7 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--provider", choices=PROVIDERS, help="who answers (default: see below)")
     parser.add_argument("--model", help="model name (default: the provider's default model)")
     parser.add_argument(
-        "--system", default=DEFAULT_SYSTEM_PROMPT, help=f"system prompt (default: {DEFAULT_SYSTEM_PROMPT!r})"
+        "--system",
+        default=DEFAULT_SYSTEM_PROMPT,
+        help=f"system prompt (default: {DEFAULT_SYSTEM_PROMPT!r})",
     )
     parser.add_argument(
         "--metrics",
@@ -99,8 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
         "tokens in/out and tokens/s",
     )
     parser.add_argument("--base-url", help="API base URL (overrides the *_BASE_URL variable)")
-    parser.add_argument("--temperature", type=float, help="sampling temperature (provider's default)")
-    parser.add_argument("--max-tokens", type=_positive_int, help="upper bound on the answer's tokens")
+    parser.add_argument(
+        "--temperature", type=float, help="sampling temperature (provider's default)"
+    )
+    parser.add_argument(
+        "--max-tokens", type=_positive_int, help="upper bound on the answer's tokens"
+    )
     parser.add_argument(
         "--timeout", type=float, default=60.0, help="seconds to wait for the provider (default: 60)"
     )

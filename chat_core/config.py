@@ -40,7 +40,13 @@ MODELS: dict[str, tuple[str, ...]] = {
     "demo": ("demo-1",),
     "openai": ("gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1", "o4-mini"),
     # claude-sonnet-4-5 is the default asked for; the SDK marks it end-of-life on 2026-11-30.
-    "anthropic": ("claude-sonnet-4-5", "claude-sonnet-4-6", "claude-sonnet-5", "claude-haiku-4-5", "claude-opus-4-8"),
+    "anthropic": (
+        "claude-sonnet-4-5",
+        "claude-sonnet-4-6",
+        "claude-sonnet-5",
+        "claude-haiku-4-5",
+        "claude-opus-4-8",
+    ),
     "openai-compatible": ("llama3.2", "qwen2.5", "mistral"),
 }
 TEMPERATURE_RANGE: dict[str, tuple[float, float]] = {
@@ -60,7 +66,9 @@ class ProviderSettings:
     """Where the key came from: "argument", "secrets", "environment" (never the key)."""
 
 
-def _lookup(name: str, secrets: Mapping[str, Any] | None, environ: Mapping[str, str]) -> tuple[str | None, str | None]:
+def _lookup(
+    name: str, secrets: Mapping[str, Any] | None, environ: Mapping[str, str]
+) -> tuple[str | None, str | None]:
     if secrets is not None:
         value = secrets.get(name)
         if isinstance(value, str) and value.strip():
@@ -109,7 +117,12 @@ def check_base_url(url: str) -> None:
         )
 
 
-def has_key(provider: str, *, secrets: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> bool:
+def has_key(
+    provider: str,
+    *,
+    secrets: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> bool:
     if provider == "demo":
         return True
     if provider == "openai-compatible":
@@ -118,7 +131,9 @@ def has_key(provider: str, *, secrets: Mapping[str, Any] | None = None, environ:
     return resolve(provider, secrets=secrets, environ=environ).api_key is not None
 
 
-def default_provider(*, secrets: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> str:
+def default_provider(
+    *, secrets: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> str:
     """The first provider with a configured key (OpenAI, Anthropic, compatible), else demo."""
     for name in ("openai", "anthropic", "openai-compatible"):
         if has_key(name, secrets=secrets, environ=environ):

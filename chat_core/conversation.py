@@ -117,7 +117,9 @@ class Conversation:
                 return index
         return None
 
-    def messages(self, *, upto: int | None = None, budget_tokens: int | None = None) -> tuple[Message, ...]:
+    def messages(
+        self, *, upto: int | None = None, budget_tokens: int | None = None
+    ) -> tuple[Message, ...]:
         """What is sent to the model: turns before ``upto`` (all by default) that carry text,
         trimmed oldest-first to ``budget_tokens`` (system prompt counted, never dropped; the
         newest user message is never dropped). Consecutive same-role turns are merged so
@@ -186,7 +188,9 @@ class Conversation:
         try:
             data = json.loads(text)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise ConversationFormatError("That file is not valid JSON, so nothing was imported.") from exc
+            raise ConversationFormatError(
+                "That file is not valid JSON, so nothing was imported."
+            ) from exc
         try:
             if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
                 raise ValueError("expected an object with a 'messages' list")
@@ -205,7 +209,9 @@ class Conversation:
         self.turns = turns
 
 
-def trim_to_budget(messages: Iterable[Message], budget_tokens: int, *, system: str | None = None) -> list[Message]:
+def trim_to_budget(
+    messages: Iterable[Message], budget_tokens: int, *, system: str | None = None
+) -> list[Message]:
     """Drop the oldest messages until the estimate fits; keep the last message always, and
     start on a user message."""
     kept = list(messages)

@@ -1,7 +1,7 @@
 """The SSE API: Starlette routes that ``server.py`` mounts next to the Streamlit app.
 
 ``GET /api/stream?prompt=…`` and ``POST /api/chat`` stream one answer in the seed's SSE
-format (``chat_core.sse``); ``GET /api/demo`` is a small page using the seed's EventSource
+format (``chat_core.sse_encode``); ``GET /api/demo`` is a small page using the seed's EventSource
 client. A client that disconnects cancels the answer, which closes the provider's response.
 
 Access: with ``STREAMCHAT_API_TOKEN`` set, every request needs it (``Authorization: Bearer …``
@@ -38,7 +38,7 @@ from starlette.routing import BaseRoute, Route
 from chat_core.api import DEFAULT_SYSTEM_PROMPT, start_chat
 from chat_core.config import PROVIDERS, check_temperature, default_provider
 from chat_core.errors import ChatError
-from chat_core.sse import HEADERS, MEDIA_TYPE, aiter_sse, chat_error_event
+from chat_core.sse_encode import HEADERS, MEDIA_TYPE, aiter_sse, chat_error_event
 from chat_core.types import Message
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,9 @@ class RequestRejected(Exception):
 
     def response(self) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if self.status == 401 else None
-        return JSONResponse({"error": {"message": self.message}}, status_code=self.status, headers=headers)
+        return JSONResponse(
+            {"error": {"message": self.message}}, status_code=self.status, headers=headers
+        )
 
 
 # -- access -----------------------------------------------------------------------------------
@@ -98,7 +100,8 @@ def check_access(
         supplied = _bearer(headers.get("authorization")) or query.get("token")
         if not supplied:
             raise RequestRejected(
-                401, "This API needs a token: send 'Authorization: Bearer <token>' or add ?token=<token>."
+                401,
+                "This API needs a token: send 'Authorization: Bearer <token>' or add ?token=<token>.",
             )
         if not hmac.compare_digest(supplied.encode(), token.encode()):
             raise RequestRejected(401, "The API token is not valid.")
@@ -109,7 +112,8 @@ def check_access(
         )
     if not is_loopback(client_host):
         raise RequestRejected(
-            403, f"Only this machine may use the API without a token: set {TOKEN_ENV} on the server."
+            403,
+            f"Only this machine may use the API without a token: set {TOKEN_ENV} on the server.",
         )
 
 
@@ -202,7 +206,9 @@ def _validated(
     system_parts: list[str] = []
     for item in messages:
         if not isinstance(item, dict) or not isinstance(item.get("content"), str):
-            raise RequestRejected(400, "Each message must be an object with 'role' and text 'content'.")
+            raise RequestRejected(
+                400, "Each message must be an object with 'role' and text 'content'."
+            )
         role, content = item.get("role"), item["content"]
         if role == "system":
             system_parts.append(content)
@@ -211,7 +217,9 @@ def _validated(
         else:
             raise RequestRejected(400, f"Unknown message role {role!r}: use 'user' or 'assistant'.")
     if not history or history[-1].role != "user" or not history[-1].content.strip():
-        raise RequestRejected(400, "Missing prompt: the last message must be a non-empty user message.")
+        raise RequestRejected(
+            400, "Missing prompt: the last message must be a non-empty user message."
+        )
     if len(history[-1].content) > MAX_PROMPT_CHARS:
         raise RequestRejected(413, f"The prompt is longer than {MAX_PROMPT_CHARS} characters.")
     if system is not None and not isinstance(system, str):
@@ -219,17 +227,29 @@ def _validated(
     if system is None and system_parts:
         system = "\n\n".join(system_parts)
     if provider is not None and provider not in PROVIDERS:
-        raise RequestRejected(400, f"Unknown provider {provider!r}. Choose one of: {', '.join(PROVIDERS)}.")
-    if model is not None and (not isinstance(model, str) or not 0 < len(model.strip()) <= MAX_MODEL_CHARS):
+        raise RequestRejected(
+            400, f"Unknown provider {provider!r}. Choose one of: {', '.join(PROVIDERS)}."
+        )
+    if model is not None and (
+        not isinstance(model, str) or not 0 < len(model.strip()) <= MAX_MODEL_CHARS
+    ):
         raise RequestRejected(400, "'model' must be a model name.")
     if temperature is not None:
-        if isinstance(temperature, bool) or not isinstance(temperature, int | float) or not math.isfinite(temperature):
+        if (
+            isinstance(temperature, bool)
+            or not isinstance(temperature, int | float)
+            or not math.isfinite(temperature)
+        ):
             raise RequestRejected(400, "'temperature' must be a number.")
         temperature = float(temperature)
     if max_tokens is not None and (
-        isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or not 0 < max_tokens <= MAX_TOKENS_LIMIT
+        isinstance(max_tokens, bool)
+        or not isinstance(max_tokens, int)
+        or not 0 < max_tokens <= MAX_TOKENS_LIMIT
     ):
-        raise RequestRejected(400, f"'max_tokens' must be a whole number from 1 to {MAX_TOKENS_LIMIT}.")
+        raise RequestRejected(
+            400, f"'max_tokens' must be a whole number from 1 to {MAX_TOKENS_LIMIT}."
+        )
     return ChatParams(
         messages=tuple(history),
         system=system,
@@ -243,7 +263,9 @@ def _validated(
 # -- secrets ----------------------------------------------------------------------------------
 
 
-def secrets_files(project_dir: Path | None, environ: Mapping[str, str] | None = None) -> tuple[Path, ...]:
+def secrets_files(
+    project_dir: Path | None, environ: Mapping[str, str] | None = None
+) -> tuple[Path, ...]:
     """Where Streamlit looks for secrets: the user's, then the project's (which wins)."""
     env = os.environ if environ is None else environ
     if SECRETS_ENV in env:
@@ -346,9 +368,13 @@ class ChatApi:
                 secrets=secrets,
             )
         except ChatError as exc:  # e.g. no key configured: tell the client in the stream
-            return StreamingResponse(_one(chat_error_event(exc)), media_type=MEDIA_TYPE, headers=HEADERS)
+            return StreamingResponse(
+                _one(chat_error_event(exc)), media_type=MEDIA_TYPE, headers=HEADERS
+            )
         return StreamingResponse(
-            aiter_sse(stream, min_interval_s=self._frame_interval_s), media_type=MEDIA_TYPE, headers=HEADERS
+            aiter_sse(stream, min_interval_s=self._frame_interval_s),
+            media_type=MEDIA_TYPE,
+            headers=HEADERS,
         )
 
 
@@ -368,10 +394,14 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-def api_routes(*, project_dir: Path | None = None, environ: Mapping[str, str] | None = None) -> list[BaseRoute]:
+def api_routes(
+    *, project_dir: Path | None = None, environ: Mapping[str, str] | None = None
+) -> list[BaseRoute]:
     """The API's routes, configured from the environment (token, secrets files)."""
     env = os.environ if environ is None else environ
-    api = ChatApi(token=env.get(TOKEN_ENV, "").strip() or None, secrets_paths=secrets_files(project_dir, env))
+    api = ChatApi(
+        token=env.get(TOKEN_ENV, "").strip() or None, secrets_paths=secrets_files(project_dir, env)
+    )
     return api.routes()
 
 

@@ -30,7 +30,9 @@ class MergedStream:
     may be called from any thread, any number of times.
     """
 
-    def __init__(self, streams: Mapping[str, ChatStream], *, clock: Clock = time.perf_counter) -> None:
+    def __init__(
+        self, streams: Mapping[str, ChatStream], *, clock: Clock = time.perf_counter
+    ) -> None:
         if not streams:
             raise ValueError("merge_streams needs at least one stream")
         self._streams: dict[str, ChatStream] = dict(streams)
@@ -53,7 +55,9 @@ class MergedStream:
             for stream in self._streams.values():
                 stream.start()
             self._pumps = [
-                threading.Thread(target=self._pump, args=(label, stream), name=f"merge-{label}", daemon=True)
+                threading.Thread(
+                    target=self._pump, args=(label, stream), name=f"merge-{label}", daemon=True
+                )
                 for label, stream in self._streams.items()
             ]
         for pump in self._pumps:
@@ -180,13 +184,17 @@ class MergedStream:
                     while True:
                         if len(self._ended) > ended_seen or self._all_ended():
                             break
-                        first_text = any(label not in has_text for label, _ in self._events[scanned:])
+                        first_text = any(
+                            label not in has_text for label, _ in self._events[scanned:]
+                        )
                         scanned = len(self._events)
                         if first_text:
                             break
                         if index < len(self._events):
                             remaining = (
-                                0.0 if last_yield_s is None else last_yield_s + min_interval_s - self._clock()
+                                0.0
+                                if last_yield_s is None
+                                else last_yield_s + min_interval_s - self._clock()
                             )
                             if remaining <= 0:
                                 break
@@ -237,7 +245,9 @@ class MergedStream:
                 self._cond.notify_all()
 
 
-def merge_streams(streams: Mapping[str, ChatStream], *, clock: Clock = time.perf_counter) -> MergedStream:
+def merge_streams(
+    streams: Mapping[str, ChatStream], *, clock: Clock = time.perf_counter
+) -> MergedStream:
     """Consume several labelled streams together (not yet started; iterating starts them).
 
     >>> merged = merge_streams({"a": start_chat("hi"), "b": start_chat("hi", model="x")})
@@ -248,7 +258,9 @@ def merge_streams(streams: Mapping[str, ChatStream], *, clock: Clock = time.perf
 
 def fastest_first_token(results: Mapping[str, StreamResult]) -> str | None:
     """The label whose first token arrived soonest (``None`` if no stream produced text)."""
-    timed = {label: r.metrics.ttft_s for label, r in results.items() if r.metrics.ttft_s is not None}
+    timed = {
+        label: r.metrics.ttft_s for label, r in results.items() if r.metrics.ttft_s is not None
+    }
     return min(timed, key=lambda label: timed[label]) if timed else None
 
 

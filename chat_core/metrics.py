@@ -78,7 +78,9 @@ class StreamMetrics:
             status=StreamStatus(data["status"]),
             started_at=float(data["started_at"]),
             total_s=float(data["total_time"]),
-            ttft_s=None if data.get("time_to_first_token") is None else float(data["time_to_first_token"]),
+            ttft_s=None
+            if data.get("time_to_first_token") is None
+            else float(data["time_to_first_token"]),
             streaming_s=float(data["streaming_time"]),
             chunk_count=int(data["chunk_count"]),
             char_count=int(data["char_count"]),
@@ -95,7 +97,9 @@ def _opt_int(value: Any) -> int | None:
 class MetricsRecorder:
     """Accumulates arrivals for one answer. Mutable; used by one thread at a time."""
 
-    def __init__(self, provider: str, model: str, *, started_at_s: float, wall_start: float) -> None:
+    def __init__(
+        self, provider: str, model: str, *, started_at_s: float, wall_start: float
+    ) -> None:
         self._provider = provider
         self._model = model
         self._start_s = started_at_s
@@ -117,7 +121,6 @@ class MetricsRecorder:
             self.input_tokens = input_tokens
         if output_tokens is not None:
             self.output_tokens = output_tokens
-
 
     def finish(self, at_s: float, status: StreamStatus) -> StreamMetrics:
         ttft = None if self._first_s is None else self._first_s - self._start_s

@@ -54,7 +54,9 @@ class RetryPolicy:
             return None
         if not error.retryable or attempt >= self.max_retries:
             return None
-        delay = error.retry_after_s if error.retry_after_s is not None else self.backoff_s * 2**attempt
+        delay = (
+            error.retry_after_s if error.retry_after_s is not None else self.backoff_s * 2**attempt
+        )
         return delay if delay <= self.max_wait_s else None
 
 
@@ -432,7 +434,9 @@ class ChatStream:
                     _close_quietly(upstream)
         self._finish(recorder, status, error)
 
-    def _finish(self, recorder: MetricsRecorder, status: StreamStatus, error: ChatError | None) -> None:
+    def _finish(
+        self, recorder: MetricsRecorder, status: StreamStatus, error: ChatError | None
+    ) -> None:
         """Report the end, exactly once (the worker, or ``cancel`` while still opening)."""
         with self._cond:
             if self._result is not None:
@@ -470,7 +474,6 @@ def _retry_notice(error: ChatError, delay_s: float) -> str:
     else:
         what = f"{who} is busy or unreachable"
     return f"{what} — retrying in {_seconds(delay_s)}"
-
 
 
 def _seconds(value: float) -> str:

@@ -16,7 +16,15 @@ class StreamStatus(StrEnum):
     COMPLETE = "complete"
     STOPPED = "stopped"
     LENGTH = "length"
-    """Cut off by the max-tokens bound."""
+    """Cut off: the max-tokens bound or the model's context window was reached."""
+    FILTERED = "filtered"
+    """Withheld by the provider: a content filter (OpenAI/Azure ``content_filter``) or a refusal
+    (Anthropic ``refusal``)."""
+    INTERRUPTED = "interrupted"
+    """The body ended, or the connection closed, without the provider's end marker."""
+    OTHER = "other"
+    """The provider ended the answer with a finish reason we do not know; the result keeps its
+    name (``StreamResult.finish_reason``). Never shown as complete."""
     ERROR = "error"
 
 
@@ -44,18 +52,37 @@ class TextDelta:
 
 
 @dataclass(frozen=True, slots=True)
+class ReasoningDelta:
+    """Thinking text streamed apart from the answer (``delta.reasoning_content`` /
+    ``delta.reasoning`` on OpenAI-compatible servers, Anthropic ``thinking_delta``)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class UsageReport:
-    """Token usage as the provider reported it; ``None`` means "not reported", never 0."""
+    """Token usage as the provider reported it; ``None`` means "not reported", never 0.
+    ``reasoning_tokens`` is part of ``output_tokens`` when the provider reports it
+    (OpenAI ``completion_tokens_details.reasoning_tokens``)."""
 
     input_tokens: int | None = None
     output_tokens: int | None = None
+    reasoning_tokens: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class FinishReport:
-    """The provider said the answer ended: ``cut_off`` when max tokens was reached."""
+    """The provider said why the answer ended: ``reason`` is its raw finish/stop reason
+    (``"stop"``, ``"length"``, ``"content_filter"``, ``"end_turn"``, ``"refusal"``, …, or
+    ``None`` when it only sent its end marker), ``status`` what that means for the person
+    (each provider maps its reasons in a table next to it; an unknown reason is ``OTHER``)."""
 
-    cut_off: bool = False
+    reason: str | None = None
+    status: StreamStatus = StreamStatus.COMPLETE
+
+    @property
+    def cut_off(self) -> bool:
+        return self.status == StreamStatus.LENGTH
 
 
-UpstreamEvent = TextDelta | UsageReport | FinishReport
+UpstreamEvent = TextDelta | ReasoningDelta | UsageReport | FinishReport

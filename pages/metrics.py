@@ -39,7 +39,9 @@ def metrics_page() -> None:
             "of how its text arrived.",
             icon=":material/monitoring:",
         )
-        st.page_link(navigation.chat_page(), label="Ask something in the chat", icon=":material/chat:")
+        st.page_link(
+            navigation.chat_page(), label="Ask something in the chat", icon=":material/chat:"
+        )
         return
 
     frame = answers_frame(turns)
@@ -56,10 +58,14 @@ def metrics_page() -> None:
     )
 
     left, right = st.columns(2)
-    left.altair_chart(per_answer_chart(frame, "TTFT (s)", "Time to first token (s)"), width="stretch")
+    left.altair_chart(
+        per_answer_chart(frame, "TTFT (s)", "Time to first token (s)"), width="stretch"
+    )
     # tokens/s needs the provider's usage report; without any, chars/s is the honest speed.
     rate_column = "tokens/s" if frame["tokens/s"].notna().any() else "chars/s"
-    right.altair_chart(per_answer_chart(frame, rate_column, f"Speed ({rate_column})"), width="stretch")
+    right.altair_chart(
+        per_answer_chart(frame, rate_column, f"Speed ({rate_column})"), width="stretch"
+    )
     missing = int(frame[rate_column].isna().sum())
     if missing:
         right.caption(

@@ -15,8 +15,9 @@ fi
 echo "== installing Python test dependencies"
 python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 
-echo "== ruff + mypy --strict chat_core"
+echo "== ruff check + ruff format --check + mypy --strict chat_core"
 python -m ruff check .
+python -m ruff format --check .
 python -m mypy --strict chat_core
 
 echo "== pytest"

@@ -21,6 +21,8 @@ def import_uploader_key() -> str:
     """The uploader's key; it changes after each successful import so the field empties."""
     generation = int(st.session_state.get(IMPORT_GENERATION, 0))
     return IMPORT_UPLOADER if generation == 0 else f"{IMPORT_UPLOADER}_{generation}"
+
+
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
@@ -86,4 +88,6 @@ def import_chat() -> None:
     state.reset_earlier()
     st.session_state[IMPORT_GENERATION] = int(st.session_state.get(IMPORT_GENERATION, 0)) + 1
     count = len(conv.turns)
-    state.flash("success", f"Imported {count} message{'s' if count != 1 else ''} from {uploaded.name}.")
+    state.flash(
+        "success", f"Imported {count} message{'s' if count != 1 else ''} from {uploaded.name}."
+    )

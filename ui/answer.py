@@ -47,6 +47,8 @@ MAX_FRAME_INTERVAL_S = 0.25
 def frame_cost() -> FrameCost:
     """The frame spacing of one streaming answer (bench/render_lag.py measured the bounds)."""
     return FrameCost(floor_s=FRAME_INTERVAL_S, cap_s=MAX_FRAME_INTERVAL_S, max_ratio=2.0)
+
+
 IDLE_CHECK_S = 0.25
 """While nothing arrives, touch the page this often so Stop is noticed (STREAMLIT_NOTES 3)."""
 WAITING_HINT_AFTER_S = 0.6

@@ -384,7 +384,7 @@ def render_shared_settings(secrets: Mapping[str, str], picked: Sequence[Choice])
             st.text_input(
                 "OpenAI-compatible base URL",
                 help="The server's OpenAI-style endpoint, e.g. Ollama at http://localhost:11434/v1.",
-                        **_bind(BASE_URL),
+                **_bind(BASE_URL),
             )
 
 
@@ -440,7 +440,10 @@ class RunLayout:
     """A comparison: the prompt, a status/summary slot, then one bordered column per choice."""
 
     def __init__(self, run: CompareRun) -> None:
-        with st.chat_message("user", avatar=AVATARS["user"]), st.container(key=f"cmp-prompt-{run.id}"):
+        with (
+            st.chat_message("user", avatar=AVATARS["user"]),
+            st.container(key=f"cmp-prompt-{run.id}"),
+        ):
             show_markdown(run.prompt)
         self.status = st.empty()
         self.columns: list[ColumnLayout] = []
@@ -739,7 +742,9 @@ def stream_run(run: CompareRun, base: ChatSettings, stop_button: StopButton) -> 
     messages = [Message("user", run.prompt)]
     columns: dict[str, _Column] = {}
     streams: dict[str, ChatStream] = {}
-    for index, (choice, turn, place) in enumerate(zip(run.choices, run.turns, layout.columns, strict=True)):
+    for index, (choice, turn, place) in enumerate(
+        zip(run.choices, run.turns, layout.columns, strict=True)
+    ):
         _header(place.header, run, index, badges=False)
 
         def done(result: StreamResult, turn: Turn = turn) -> None:
@@ -749,7 +754,9 @@ def stream_run(run: CompareRun, base: ChatSettings, stop_button: StopButton) -> 
             state.apply_result(turn, result)
 
         try:
-            stream = column_settings(base, choice).open_stream(messages, on_complete=done, on_error=failed)
+            stream = column_settings(base, choice).open_stream(
+                messages, on_complete=done, on_error=failed
+            )
         except ChatError as exc:  # no key, bad base URL, temperature out of range: this column only
             _fail(turn, exc.user_message, exc.kind)
             _footer(place.footer, turn)
@@ -764,7 +771,9 @@ def stream_run(run: CompareRun, base: ChatSettings, stop_button: StopButton) -> 
         return
 
     merged = merge_streams(streams)
-    st.session_state[ACTIVE] = ActiveCompare(merged, {label: c.turn for label, c in columns.items()})
+    st.session_state[ACTIVE] = ActiveCompare(
+        merged, {label: c.turn for label, c in columns.items()}
+    )
     started_s = time.perf_counter()
     unexpected = False
 

@@ -26,8 +26,7 @@ GENERIC_MESSAGE = (
     "please try again."
 )
 GENERIC_PAGE_MESSAGE = (
-    "Something went wrong on our side. The problem has been logged — reload the page or try "
-    "again."
+    "Something went wrong on our side. The problem has been logged — reload the page or try again."
 )
 
 

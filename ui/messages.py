@@ -121,7 +121,7 @@ def render_answer_footer(turn: Turn, *, last: bool, on_retry: Callable[[str], No
 
 
 def answer_caption(turn: Turn) -> str:
-    """"TTFT 0.35 s · total 2.41 s · 52 tokens/s · 38 in / 226 out tokens · demo-1", with a
+    """ "TTFT 0.35 s · total 2.41 s · 52 tokens/s · 38 in / 226 out tokens · demo-1", with a
     status badge first when the answer was stopped, cut off or failed."""
     parts: list[str] = []
     badge = STATUS_BADGES.get(turn.status)

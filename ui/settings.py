@@ -173,7 +173,10 @@ def _default_provider(secrets: Mapping[str, str]) -> str:
 
 
 def _env_compatible_url() -> str:
-    return os.environ.get(BASE_URL_VARS["openai-compatible"], "").strip() or DEFAULT_COMPATIBLE_BASE_URL
+    return (
+        os.environ.get(BASE_URL_VARS["openai-compatible"], "").strip()
+        or DEFAULT_COMPATIBLE_BASE_URL
+    )
 
 
 def provider_settings(settings: ChatSettings) -> ProviderSettings | None:
@@ -301,8 +304,7 @@ def render_settings(secrets: Mapping[str, str], *, disabled: bool = False) -> No
         min_value=1,
         max_value=MAX_TOKENS_LIMIT,
         step=256,
-        help="Upper bound on the answer's length. An answer that reaches it is marked "
-        "“cut off”.",
+        help="Upper bound on the answer's length. An answer that reaches it is marked “cut off”.",
         disabled=disabled,
         **_bind(MAX_TOKENS),
     )

@@ -62,7 +62,9 @@ def typed_frames(
         yielded = False
         sleep(seconds)
 
-    for shown in paced(poll, pacer if pacer is not None else Pacer(clock), sleep=tick, tick_s=tick_s):
+    for shown in paced(
+        poll, pacer if pacer is not None else Pacer(clock), sleep=tick, tick_s=tick_s
+    ):
         yield shown
         yielded = True
         touched_at = clock()

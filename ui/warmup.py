@@ -53,7 +53,9 @@ def _warm(names: list[str], settings: ProviderSettings) -> None:
             try:
                 prepare(settings)  # the client the first answer will use, built now
             except Exception as exc:  # noqa: BLE001 - a warm-up must never break the app
-                log.warning("warm-up: preparing %s failed: %s", settings.provider, type(exc).__name__)
+                log.warning(
+                    "warm-up: preparing %s failed: %s", settings.provider, type(exc).__name__
+                )
     done.set()
 
 

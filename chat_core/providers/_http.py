@@ -183,7 +183,9 @@ def midstream_error(provider: str, model: str, body: object) -> e.ChatError:
         )
     if "rate" in code_l:
         return e.RateLimited(
-            f"Rate limited by {provider} — try again in a moment.", provider=provider, retryable=True
+            f"Rate limited by {provider} — try again in a moment.",
+            provider=provider,
+            retryable=True,
         )
     shown = f": {message}" if message else "."
     return e.ProviderUnavailable(
@@ -191,17 +193,24 @@ def midstream_error(provider: str, model: str, body: object) -> e.ChatError:
     )
 
 
-def transport_error(exc: BaseException, *, provider: str, base_url: str | None, started: bool) -> e.ChatError:
+def transport_error(
+    exc: BaseException, *, provider: str, base_url: str | None, started: bool
+) -> e.ChatError:
     """Connection refused, timeouts, drops and malformed streams (SDK or raw httpx2)."""
     where = f" at {base_url}" if base_url else ""
     chain = _chain(exc)
-    if any(isinstance(c, json.JSONDecodeError | httpx2.DecodingError | httpx2.SSEError) for c in chain):
+    if any(
+        isinstance(c, json.JSONDecodeError | httpx2.DecodingError | httpx2.SSEError) for c in chain
+    ):
         return e.ProtocolError(
             f"{provider} sent a garbled stream{' mid-answer' if started else ''}.",
             provider=provider,
             retryable=True,
         )
-    if any(isinstance(c, httpx2.TimeoutException) for c in chain) or "timed out" in str(exc).lower():
+    if (
+        any(isinstance(c, httpx2.TimeoutException) for c in chain)
+        or "timed out" in str(exc).lower()
+    ):
         return e.TimedOut(
             f"{provider} did not answer in time — try again, or raise the timeout.",
             provider=provider,

@@ -15,9 +15,16 @@ from chat_core.providers._http import (
     sdk_status_error,
     transport_error,
 )
-from chat_core.providers._sse import END, SSEUpstream
+from chat_core.providers._upstream import END, SSEUpstream
 from chat_core.sse_decode import SSEEvent
-from chat_core.types import ChatRequest, FinishReport, TextDelta, UpstreamEvent, UsageReport
+from chat_core.types import (
+    ChatRequest,
+    FinishReport,
+    StreamStatus,
+    TextDelta,
+    UpstreamEvent,
+    UsageReport,
+)
 
 DEFAULT_MAX_TOKENS = 4096
 """Anthropic requires an explicit bound; this one is used when the request sets none."""
@@ -36,7 +43,9 @@ class AnthropicProvider:
                 provider=self.label,
             )
         self._base_url = base_url
-        self._client = anthropic.Anthropic(api_key=api_key, base_url=base_url or None, max_retries=0)
+        self._client = anthropic.Anthropic(
+            api_key=api_key, base_url=base_url or None, max_retries=0
+        )
 
     def warm(self) -> None:
         """Create the client's messages resource, which imports its modules on first use."""
@@ -66,7 +75,9 @@ class AnthropicProvider:
         except anthropic.APIStatusError as exc:
             raise sdk_status_error(exc, provider=self.label, model=request.model) from exc
         except Exception as exc:  # connection refused, timeouts: the SDK or raw httpx2
-            raise transport_error(exc, provider=self.label, base_url=self._base_url, started=False) from exc
+            raise transport_error(
+                exc, provider=self.label, base_url=self._base_url, started=False
+            ) from exc
         return AnthropicUpstream(
             stream, label=self.label, model=request.model, base_url=self._base_url
         )
@@ -96,7 +107,14 @@ class AnthropicUpstream(SSEUpstream):
             ]
             stop_reason = (data.get("delta") or {}).get("stop_reason")
             if stop_reason is not None:
-                out.append(FinishReport(cut_off=stop_reason == "max_tokens"))
+                out.append(
+                    FinishReport(
+                        stop_reason,
+                        StreamStatus.LENGTH
+                        if stop_reason == "max_tokens"
+                        else StreamStatus.COMPLETE,
+                    )
+                )
             return out
         elif kind == "message_stop":
             return END

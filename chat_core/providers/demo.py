@@ -15,7 +15,14 @@ import re
 import threading
 from collections.abc import Iterator, Mapping
 
-from chat_core.types import ChatRequest, FinishReport, TextDelta, UpstreamEvent, UsageReport
+from chat_core.types import (
+    ChatRequest,
+    FinishReport,
+    StreamStatus,
+    TextDelta,
+    UpstreamEvent,
+    UsageReport,
+)
 
 CHARS_PER_TOKEN = 4
 
@@ -87,7 +94,7 @@ class DemoUpstream:
                     sent += len(piece)
                     yield TextDelta(piece)
                 yield UsageReport(output_tokens=_tokens(sent))
-                yield FinishReport(cut_off=True)
+                yield FinishReport("length", StreamStatus.LENGTH)
                 return
             sent += len(piece)
             yield TextDelta(piece)
@@ -167,7 +174,7 @@ def demo_answer(prompt: str, *, turn: int = 1, system: str | None = None) -> str
         "",
         "```python",
         "def answer(question: str) -> str:",
-        f"    return \"Thinking about {topic.replace(chr(34), '')}\"",
+        f'    return "Thinking about {topic.replace(chr(34), "")}"',
         "```",
         "",
         "| Step | What happens | Time |",

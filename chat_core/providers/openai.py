@@ -17,9 +17,16 @@ from chat_core.providers._http import (
     sdk_status_error,
     transport_error,
 )
-from chat_core.providers._sse import END, SSEUpstream
+from chat_core.providers._upstream import END, SSEUpstream
 from chat_core.sse_decode import SSEEvent
-from chat_core.types import ChatRequest, FinishReport, TextDelta, UpstreamEvent, UsageReport
+from chat_core.types import (
+    ChatRequest,
+    FinishReport,
+    StreamStatus,
+    TextDelta,
+    UpstreamEvent,
+    UsageReport,
+)
 
 
 class OpenAIProvider:
@@ -85,8 +92,12 @@ class OpenAIProvider:
         except openai.APIStatusError as exc:
             raise sdk_status_error(exc, provider=self.label, model=request.model) from exc
         except (openai.APIConnectionError, openai.APIError) as exc:
-            raise transport_error(exc, provider=self.label, base_url=self._base_url, started=False) from exc
-        return OpenAIUpstream(stream, label=self.label, model=request.model, base_url=self._base_url)
+            raise transport_error(
+                exc, provider=self.label, base_url=self._base_url, started=False
+            ) from exc
+        return OpenAIUpstream(
+            stream, label=self.label, model=request.model, base_url=self._base_url
+        )
 
 
 class OpenAIUpstream(SSEUpstream):
@@ -112,12 +123,17 @@ class OpenAIUpstream(SSEUpstream):
                 out.append(TextDelta(text))
             finish_reason = choice.get("finish_reason")
             if finish_reason is not None:
-                out.append(FinishReport(cut_off=finish_reason == "length"))
+                out.append(
+                    FinishReport(
+                        finish_reason,
+                        StreamStatus.LENGTH if finish_reason == "length" else StreamStatus.COMPLETE,
+                    )
+                )
         return out
 
 
 def compatible_label(base_url: str | None) -> str:
-    """"Ollama at localhost:11434"-style label for an OpenAI-compatible base URL."""
+    """ "Ollama at localhost:11434"-style label for an OpenAI-compatible base URL."""
     if not base_url:
         return "the OpenAI-compatible server"
     host = urlparse(base_url).netloc or base_url

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from chat_core.sse import parse_events
+from chat_core.sse_encode import parse_events
 from tests.servers import RunningServer, server_env, streamlit_server
 from tests.wire_server import Scenario, WireServer
 
@@ -46,7 +46,9 @@ def api(wire_server: WireServer) -> Iterator[RunningServer]:
 
 @pytest.fixture(scope="module")
 def token_api(wire_server: WireServer) -> Iterator[RunningServer]:
-    with streamlit_server("server.py", env=env_for(wire_server, STREAMCHAT_API_TOKEN=TOKEN)) as server:
+    with streamlit_server(
+        "server.py", env=env_for(wire_server, STREAMCHAT_API_TOKEN=TOKEN)
+    ) as server:
         yield server
 
 
@@ -58,8 +60,17 @@ def text_of(evts: list[dict[str, Any]]) -> str:
     return "".join(e.get("content", "") for e in evts)
 
 
-def test_stream_sends_content_then_done_with_the_seed_metrics(api: RunningServer, wire: WireServer) -> None:
-    wire.enqueue(Scenario.text("Streaming answers arrive in small pieces.", chunk_size=3, prompt_tokens=5, completion_tokens=9))
+def test_stream_sends_content_then_done_with_the_seed_metrics(
+    api: RunningServer, wire: WireServer
+) -> None:
+    wire.enqueue(
+        Scenario.text(
+            "Streaming answers arrive in small pieces.",
+            chunk_size=3,
+            prompt_tokens=5,
+            completion_tokens=9,
+        )
+    )
 
     response = httpx.get(
         f"{api.base_url}/api/stream",
@@ -80,7 +91,11 @@ def test_stream_sends_content_then_done_with_the_seed_metrics(api: RunningServer
     assert done["done"] is True
     metrics = done["metrics"]
     assert list(metrics)[:6] == SEED_METRIC_KEYS
-    assert (metrics["provider"], metrics["model"], metrics["status"]) == ("openai", "test-model", "complete")
+    assert (metrics["provider"], metrics["model"], metrics["status"]) == (
+        "openai",
+        "test-model",
+        "complete",
+    )
     assert (metrics["input_tokens"], metrics["output_tokens"]) == (5, 9)
     assert metrics["char_count"] == len("Streaming answers arrive in small pieces.")
 
@@ -114,7 +129,9 @@ def test_post_chat_sends_history_system_and_settings(api: RunningServer, wire: W
     assert sent.body["temperature"] == 0.5
 
 
-def test_provider_failure_is_an_error_event_with_retryable(api: RunningServer, wire: WireServer) -> None:
+def test_provider_failure_is_an_error_event_with_retryable(
+    api: RunningServer, wire: WireServer
+) -> None:
     response = httpx.get(f"{api.base_url}/api/stream", params={"prompt": "#wire:500"}, timeout=60)
 
     assert response.status_code == 200
@@ -135,14 +152,18 @@ def test_refused_key_is_not_retryable(api: RunningServer, wire: WireServer) -> N
 
 
 def test_error_mid_stream_keeps_the_text_sent_so_far(api: RunningServer, wire: WireServer) -> None:
-    response = httpx.get(f"{api.base_url}/api/stream", params={"prompt": "#wire:drop:5"}, timeout=30)
+    response = httpx.get(
+        f"{api.base_url}/api/stream", params={"prompt": "#wire:drop:5"}, timeout=30
+    )
     evts = events(response)
     assert len(text_of(evts)) > 0
     assert "error" in evts[-1]
 
 
 def test_client_disconnect_cancels_upstream(api: RunningServer, wire: WireServer) -> None:
-    with httpx.stream("GET", f"{api.base_url}/api/stream", params={"prompt": "#wire:slow:2000:50"}, timeout=30) as response:
+    with httpx.stream(
+        "GET", f"{api.base_url}/api/stream", params={"prompt": "#wire:slow:2000:50"}, timeout=30
+    ) as response:
         assert response.status_code == 200
         for line in response.iter_lines():
             if line.startswith("data:") and '"content"' in line:
@@ -158,7 +179,11 @@ def test_client_disconnect_cancels_upstream(api: RunningServer, wire: WireServer
 
 
 def test_the_demo_provider_needs_no_key(api: RunningServer) -> None:
-    response = httpx.get(f"{api.base_url}/api/stream", params={"prompt": "offline please", "provider": "demo"}, timeout=30)
+    response = httpx.get(
+        f"{api.base_url}/api/stream",
+        params={"prompt": "offline please", "provider": "demo"},
+        timeout=30,
+    )
     evts = events(response)
     assert "offline please" in text_of(evts)
     assert evts[-1]["metrics"]["provider"] == "demo"
@@ -170,7 +195,12 @@ def test_the_demo_provider_needs_no_key(api: RunningServer) -> None:
         ("GET", "/api/stream", {}, 400),
         ("GET", "/api/stream", {"params": {"prompt": "  "}}, 400),
         ("GET", "/api/stream", {"params": {"prompt": "q", "provider": "skynet"}}, 400),
-        ("GET", "/api/stream", {"params": {"prompt": "q", "provider": "openai", "temperature": "5"}}, 400),
+        (
+            "GET",
+            "/api/stream",
+            {"params": {"prompt": "q", "provider": "openai", "temperature": "5"}},
+            400,
+        ),
         ("POST", "/api/chat", {"content": b"{oops"}, 400),
         ("POST", "/api/chat", {"json": {"messages": []}}, 400),
         ("POST", "/api/chat", {"json": {"prompt": "q", "max_tokens": -1}}, 400),
@@ -178,7 +208,12 @@ def test_the_demo_provider_needs_no_key(api: RunningServer) -> None:
     ],
 )
 def test_bad_requests_get_a_json_4xx(
-    api: RunningServer, wire: WireServer, method: str, path: str, kwargs: dict[str, Any], status: int
+    api: RunningServer,
+    wire: WireServer,
+    method: str,
+    path: str,
+    kwargs: dict[str, Any],
+    status: int,
 ) -> None:
     response = httpx.request(method, api.base_url + path, timeout=30, **kwargs)
     assert response.status_code == status
@@ -201,27 +236,42 @@ def test_the_streamlit_app_is_served_on_the_same_port(api: RunningServer) -> Non
 # -- token -------------------------------------------------------------------------------------
 
 
-def test_with_a_token_requests_without_it_are_401(token_api: RunningServer, wire: WireServer) -> None:
+def test_with_a_token_requests_without_it_are_401(
+    token_api: RunningServer, wire: WireServer
+) -> None:
     for path in ("/api/stream?prompt=hi", "/api/demo"):
         response = httpx.get(token_api.base_url + path, timeout=30)
         assert response.status_code == 401
         assert response.headers["www-authenticate"] == "Bearer"
         assert "token" in response.json()["error"]["message"]
-    wrong = httpx.get(f"{token_api.base_url}/api/stream", params={"prompt": "hi", "token": "guess"}, timeout=30)
+    wrong = httpx.get(
+        f"{token_api.base_url}/api/stream", params={"prompt": "hi", "token": "guess"}, timeout=30
+    )
     assert wrong.status_code == 401
-    wrong = httpx.post(f"{token_api.base_url}/api/chat", json={"prompt": "hi"}, headers={"Authorization": "Bearer guess"}, timeout=30)
+    wrong = httpx.post(
+        f"{token_api.base_url}/api/chat",
+        json={"prompt": "hi"},
+        headers={"Authorization": "Bearer guess"},
+        timeout=30,
+    )
     assert wrong.status_code == 401
     assert wire.requests == []
 
 
-def test_with_a_token_bearer_and_query_parameter_both_work(token_api: RunningServer, wire: WireServer) -> None:
+def test_with_a_token_bearer_and_query_parameter_both_work(
+    token_api: RunningServer, wire: WireServer
+) -> None:
     by_header = httpx.post(
         f"{token_api.base_url}/api/chat",
         json={"prompt": "by header"},
         headers={"Authorization": f"Bearer {TOKEN}"},
         timeout=30,
     )
-    by_query = httpx.get(f"{token_api.base_url}/api/stream", params={"prompt": "by query", "token": TOKEN}, timeout=30)
+    by_query = httpx.get(
+        f"{token_api.base_url}/api/stream",
+        params={"prompt": "by query", "token": TOKEN},
+        timeout=30,
+    )
     for response, prompt in ((by_header, "by header"), (by_query, "by query")):
         assert response.status_code == 200
         evts = events(response)

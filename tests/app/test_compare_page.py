@@ -141,7 +141,10 @@ def test_openai_and_anthropic_columns_stream_with_the_sidebar_settings(
     records = openai_wire.requests
     assert sorted(r.provider or "" for r in records) == ["anthropic", "openai"]
     by_provider = {r.provider: r.json for r in records}
-    assert by_provider["openai"]["messages"][0] == {"role": "system", "content": "Answer in one line."}
+    assert by_provider["openai"]["messages"][0] == {
+        "role": "system",
+        "content": "Answer in one line.",
+    }
     assert by_provider["anthropic"]["system"] == "Answer in one line."
     for body in by_provider.values():
         assert body["temperature"] == pytest.approx(0.4)
@@ -305,7 +308,9 @@ def test_a_comparison_left_streaming_is_stopped_with_every_partial_kept(
         assert len(turn.content) >= 20 and turn.content == stream.text
         assert demo_answer("a long one").startswith(turn.content)
     views = [column_view(c) for c in answer_columns(at)]
-    assert all(v["captions"][0].startswith(":orange-badge[:material/stop_circle: Stopped]") for v in views)
+    assert all(
+        v["captions"][0].startswith(":orange-badge[:material/stop_circle: Stopped]") for v in views
+    )
     assert any("Stopped before the end" in c.value for c in at.caption)
     assert at.session_state["compare_active"] is None
 

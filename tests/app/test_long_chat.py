@@ -44,7 +44,9 @@ def test_a_long_chat_shows_its_recent_messages_and_more_on_request(
 ) -> None:
     at = app(conversation=long_chat(45)).run()
     shown = messages(at)
-    assert [text for _, text in shown] == [f"{'question' if i % 2 == 0 else 'answer'} {i}" for i in range(20, 45)]
+    assert [text for _, text in shown] == [
+        f"{'question' if i % 2 == 0 else 'answer'} {i}" for i in range(20, 45)
+    ]
     button = at.button(key="show_earlier")
     assert button.label == "Show 20 earlier messages (20 not shown)"
 

@@ -28,8 +28,14 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, Callable[[], Any]]:
     found: dict[str, Callable[[], Any]] = {}
     original = MediaFileManager.add_deferred
 
-    def spy(self: MediaFileManager, data_callable: Any, mimetype: Any, coordinates: Any,
-            file_name: str | None = None, **kwargs: Any) -> str:
+    def spy(
+        self: MediaFileManager,
+        data_callable: Any,
+        mimetype: Any,
+        coordinates: Any,
+        file_name: str | None = None,
+        **kwargs: Any,
+    ) -> str:
         if file_name:
             found[file_name.rsplit(".", 1)[-1]] = data_callable
         return original(self, data_callable, mimetype, coordinates, file_name=file_name, **kwargs)
@@ -132,8 +138,9 @@ def _streaming_answer(at: AppTest, prompt: str) -> tuple[Any, Any]:
     conv.add_user(prompt)
     turn = conv.add_assistant(provider="demo", model="demo-1")
     at.session_state["answers"].append(turn)
-    stream = start_chat(conv.messages(upto=len(conv.turns) - 1),
-                        provider=DemoProvider(ttft_s=0, chunks_per_s=40)).start()
+    stream = start_chat(
+        conv.messages(upto=len(conv.turns) - 1), provider=DemoProvider(ttft_s=0, chunks_per_s=40)
+    ).start()
     deadline = time.monotonic() + 5
     while len(stream.text) < 20 and time.monotonic() < deadline:
         time.sleep(0.01)

@@ -44,7 +44,9 @@ def spy_on_trackers(estimator: ProgressEstimator) -> list[AnswerProgress]:
     return made
 
 
-def test_the_toggle_is_off_by_default_and_survives_a_page_visit(app: Callable[..., AppTest]) -> None:
+def test_the_toggle_is_off_by_default_and_survives_a_page_visit(
+    app: Callable[..., AppTest],
+) -> None:
     at = app().run()
     assert smooth_toggle(at).value is False
     turn_on_smooth_typing(at)
@@ -162,4 +164,7 @@ def test_the_bar_shows_only_for_an_answer_still_streaming_after_half_a_second() 
     slow.finish()  # 100 % is shown at once
     slow.clear()
     assert len(slow_slot.drawn) == 4
-    assert slow_slot.drawn[0] < slow_slot.drawn[1] < "1.00" and slow_slot.drawn[2:] == ["1.00", "gone"]
+    assert slow_slot.drawn[0] < slow_slot.drawn[1] < "1.00" and slow_slot.drawn[2:] == [
+        "1.00",
+        "gone",
+    ]

@@ -112,6 +112,7 @@ def browser(playwright_instance: Any) -> Iterator[Any]:
 # The app under test (streamlit run app.py)
 # ============================================================================================
 
+
 @dataclass
 class AppServer:
     """``streamlit run app.py`` (a ``tests.servers`` subprocess) and the key it was given."""
@@ -238,7 +239,9 @@ class ChatPage:
 
     def state(self) -> dict[str, Any]:
         """What the page looks like right now (for failure messages)."""
-        found: dict[str, Any] = self.page.evaluate(_STATE_JS, [STOP_IN_INPUT, USER, ASSISTANT, CHAT_INPUT])
+        found: dict[str, Any] = self.page.evaluate(
+            _STATE_JS, [STOP_IN_INPUT, USER, ASSISTANT, CHAT_INPUT]
+        )
         return found
 
     def _wait_for(self, what: str, js: str, arg: Any, timeout_ms: float, polling: int) -> None:
@@ -263,7 +266,9 @@ class ChatPage:
     def wait_idle(self, timeout_ms: float = ANSWER_TIMEOUT_MS) -> None:
         """Until the script has not been running for ``IDLE_SETTLE_MS`` and no stop button shows."""
         self.page.evaluate("() => { window.__e2eBusyAt = undefined; }")
-        self._wait_for("the app to be idle", _IDLE_JS, [IDLE_SETTLE_MS, STOP_IN_INPUT], timeout_ms, 50)
+        self._wait_for(
+            "the app to be idle", _IDLE_JS, [IDLE_SETTLE_MS, STOP_IN_INPUT], timeout_ms, 50
+        )
 
     def sidebar_link(self, text: str) -> Any:
         return self.page.locator(f'{SIDEBAR} [data-testid="stSidebarNav"] a').filter(has_text=text)
@@ -355,7 +360,9 @@ class ChatPage:
     # -- checks ------------------------------------------------------------------------------
     def assert_no_exception(self) -> None:
         n = self.page.locator(EXCEPTION).count()
-        assert n == 0, f"stException on the page:\n{self.page.locator(EXCEPTION).first.inner_text()}"
+        assert n == 0, (
+            f"stException on the page:\n{self.page.locator(EXCEPTION).first.inner_text()}"
+        )
 
     def assert_secret_not_leaked(self, secret: str) -> None:
         raw = secret.encode()
@@ -389,7 +396,9 @@ def _dump_failure(request: pytest.FixtureRequest, chats: list[ChatPage]) -> None
 
 
 @pytest.fixture
-def make_chat(browser: Any, request: pytest.FixtureRequest) -> Iterator[Callable[[AppServer], ChatPage]]:
+def make_chat(
+    browser: Any, request: pytest.FixtureRequest
+) -> Iterator[Callable[[AppServer], ChatPage]]:
     """Factory: a ChatPage on ``app`` in a new browser context (a new Streamlit session)."""
     opened: list[tuple[Any, ChatPage]] = []
 
@@ -417,7 +426,9 @@ def make_chat(browser: Any, request: pytest.FixtureRequest) -> Iterator[Callable
 
 
 @pytest.fixture
-def chat(make_chat: Callable[[AppServer], ChatPage], wire_app: AppServer, wire: WireServer) -> ChatPage:
+def chat(
+    make_chat: Callable[[AppServer], ChatPage], wire_app: AppServer, wire: WireServer
+) -> ChatPage:
     """The wire-server app, opened on the chat page, wire server reset."""
     return make_chat(wire_app).open_chat()
 

@@ -51,7 +51,9 @@ def test_the_answer_streams_into_the_page_with_metrics(demo_page: Any, wire: Wir
 
     demo_page.wait_for_function("() => document.querySelector('#answer').textContent.length > 0")
     assert demo_page.locator("#metrics").inner_text() == ""  # still streaming
-    demo_page.wait_for_function("() => document.querySelector('#metrics').textContent.includes('TTFT')")
+    demo_page.wait_for_function(
+        "() => document.querySelector('#metrics').textContent.includes('TTFT')"
+    )
     assert demo_page.locator("#answer").inner_text() == answer
     metrics = demo_page.locator("#metrics").inner_text()
     for words in ("TTFT", "total", "chunks", "chars/s", "15 out", "tokens/s"):

@@ -162,8 +162,12 @@ def test_one_stop_stops_both_columns_and_keeps_both_partials(
     for rec in gone:
         assert rec.disconnected_at is not None
         latency = rec.disconnected_at - clicked_at
-        print(f"{where} Stop: {rec.provider} upstream closed {latency * 1000:.0f} ms after the click")
-        assert latency <= DISCONNECT_WITHIN_S, f"{rec.provider} closed {latency:.2f} s after the click"
+        print(
+            f"{where} Stop: {rec.provider} upstream closed {latency * 1000:.0f} ms after the click"
+        )
+        assert latency <= DISCONNECT_WITHIN_S, (
+            f"{rec.provider} closed {latency:.2f} s after the click"
+        )
         assert not rec.completed and rec.chunks_sent < 2000
 
     chat.wait_idle()

@@ -17,10 +17,10 @@ PWNED_ANSWER = (
     "Markup that must stay inert:\n\n"
     "<script>window.__pwned = 'script'</script>\n\n"
     '<img src="x" onerror="window.__pwned = \'img\'">\n\n'
-    '<svg onload="window.__pwned = \'svg\'"></svg>\n\n'
-    '<a href="javascript:window.__pwned=\'raw-link\'">raw link</a>\n\n'
+    "<svg onload=\"window.__pwned = 'svg'\"></svg>\n\n"
+    "<a href=\"javascript:window.__pwned='raw-link'\">raw link</a>\n\n"
     "[markdown link](javascript:window.__pwned='md-link')\n\n"
-    '<iframe srcdoc="<script>parent.__pwned=\'iframe\'</script>"></iframe>\n\n'
+    "<iframe srcdoc=\"<script>parent.__pwned='iframe'</script>\"></iframe>\n\n"
     "Done."
 )
 
@@ -49,7 +49,9 @@ def _assert_inert(chat: ChatPage) -> None:
     assert chat.dialogs == []
 
 
-def test_html_in_an_answer_is_shown_inert_and_runs_nothing(chat: ChatPage, wire: WireServer) -> None:
+def test_html_in_an_answer_is_shown_inert_and_runs_nothing(
+    chat: ChatPage, wire: WireServer
+) -> None:
     wire.enqueue(Scenario.text(PWNED_ANSWER))
     chat.send("show me some markup")
     shown = chat.answer_text()

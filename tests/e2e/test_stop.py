@@ -87,7 +87,12 @@ def test_stop_keeps_the_partial_answer_and_closes_the_upstream(
     assert "Stopped" in chat.caption(first)
     assert chat.answer_text().startswith("You said: after the stop")
     data = chat.download_chat_json()
-    assert [m["status"] for m in data["messages"]] == ["complete", "stopped", "complete", "complete"]
+    assert [m["status"] for m in data["messages"]] == [
+        "complete",
+        "stopped",
+        "complete",
+        "complete",
+    ]
     assert data["messages"][1]["content"] == saved["content"]
 
     if not marked_at_once:

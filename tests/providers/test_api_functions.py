@@ -16,7 +16,14 @@ from chat_core import (
 from tests import aio
 from tests.wire_server import Scenario, WireServer
 
-SEED_KEYS = ["total_time", "time_to_first_token", "streaming_time", "chunk_count", "char_count", "chars_per_second"]
+SEED_KEYS = [
+    "total_time",
+    "time_to_first_token",
+    "streaming_time",
+    "chunk_count",
+    "char_count",
+    "chars_per_second",
+]
 
 
 @pytest.fixture
@@ -30,7 +37,9 @@ def env(wire: WireServer, monkeypatch: pytest.MonkeyPatch) -> WireServer:
 
 
 @pytest.mark.parametrize("provider", ["openai", "anthropic", "openai-compatible", "demo"])
-def test_measure_streaming_works_with_every_provider(provider: str, env: WireServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_measure_streaming_works_with_every_provider(
+    provider: str, env: WireServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("STREAMCHAT_DEMO_TTFT_S", "0")
     monkeypatch.setenv("STREAMCHAT_DEMO_CHUNKS_PER_S", "0")
     metrics = measure_streaming("Say hello", provider=provider)
@@ -53,7 +62,9 @@ def test_stream_with_callbacks_reports_completion_once(env: WireServer) -> None:
     tokens: list[str] = []
     done: list[StreamResult] = []
     failed: list[ChatError] = []
-    result = stream_with_callbacks("x", tokens.append, done.append, lambda e, r: failed.append(e), provider="anthropic")
+    result = stream_with_callbacks(
+        "x", tokens.append, done.append, lambda e, r: failed.append(e), provider="anthropic"
+    )
     assert "".join(tokens) == "callback text" == result.text
     assert done == [result] and failed == []
 
@@ -62,7 +73,9 @@ def test_stream_with_callbacks_reports_error_once_with_partial(env: WireServer) 
     env.enqueue(Scenario.long_markdown(30).replace(drop_after=5))
     done: list[StreamResult] = []
     failed: list[tuple[ChatError, StreamResult]] = []
-    result = stream_with_callbacks("x", lambda t: None, done.append, lambda e, r: failed.append((e, r)), provider="openai")
+    result = stream_with_callbacks(
+        "x", lambda t: None, done.append, lambda e, r: failed.append((e, r)), provider="openai"
+    )
     assert done == []
     assert len(failed) == 1
     assert failed[0][1].text == result.text != ""

@@ -25,14 +25,29 @@ def provider_for(name: str, wire: WireServer, *, base_url: str | None = None) ->
     from chat_core.providers import make_provider
 
     if name == "anthropic":
-        return make_provider(ProviderSettings("anthropic", "test-key", base_url or wire.anthropic_base_url))
+        return make_provider(
+            ProviderSettings("anthropic", "test-key", base_url or wire.anthropic_base_url)
+        )
     if name == "openai":
-        return make_provider(ProviderSettings("openai", "sk-test", base_url or wire.openai_base_url))
-    return make_provider(ProviderSettings("openai-compatible", None, base_url or wire.openai_base_url))
+        return make_provider(
+            ProviderSettings("openai", "sk-test", base_url or wire.openai_base_url)
+        )
+    return make_provider(
+        ProviderSettings("openai-compatible", None, base_url or wire.openai_base_url)
+    )
 
 
-def run(provider: Provider, prompt: str = "hello", *, retry: RetryPolicy = FAST_RETRY, timeout_s: float = 10, **req: object) -> ChatStream:
-    request = ChatRequest(messages=(Message("user", prompt),), model="test-model", timeout_s=timeout_s, **req)  # type: ignore[arg-type]
+def run(
+    provider: Provider,
+    prompt: str = "hello",
+    *,
+    retry: RetryPolicy = FAST_RETRY,
+    timeout_s: float = 10,
+    **req: object,
+) -> ChatStream:
+    request = ChatRequest(
+        messages=(Message("user", prompt),), model="test-model", timeout_s=timeout_s, **req
+    )  # type: ignore[arg-type]
     return ChatStream(provider, request, retry=retry)
 
 
@@ -42,7 +57,11 @@ def name(request: pytest.FixtureRequest) -> str:
 
 
 def test_text_and_usage_accumulate(name: str, wire: WireServer) -> None:
-    wire.enqueue(Scenario.text("The quick brown fox jumps.", chunk_size=3, prompt_tokens=7, completion_tokens=6))
+    wire.enqueue(
+        Scenario.text(
+            "The quick brown fox jumps.", chunk_size=3, prompt_tokens=7, completion_tokens=6
+        )
+    )
     stream = run(provider_for(name, wire))
     chunks = list(stream)
     result = stream.wait()
@@ -53,7 +72,9 @@ def test_text_and_usage_accumulate(name: str, wire: WireServer) -> None:
     assert result.metrics.input_tokens == 7
 
 
-def test_answers_reuse_the_connection_and_a_cancel_does_not_poison_the_pool(name: str, wire: WireServer) -> None:
+def test_answers_reuse_the_connection_and_a_cancel_does_not_poison_the_pool(
+    name: str, wire: WireServer
+) -> None:
     # A TLS handshake per answer would add ~100 ms to every time to first token for real.
     provider = provider_for(name, wire)
     assert run(provider, "one").wait().status is StreamStatus.COMPLETE
@@ -75,7 +96,11 @@ def test_answers_reuse_the_connection_and_a_cancel_does_not_poison_the_pool(name
 def test_request_carries_history_system_and_settings(name: str, wire: WireServer) -> None:
     provider = provider_for(name, wire)
     request = ChatRequest(
-        messages=(Message("user", "first"), Message("assistant", "answer"), Message("user", "second")),
+        messages=(
+            Message("user", "first"),
+            Message("assistant", "answer"),
+            Message("user", "second"),
+        ),
         model="my-model",
         system="Speak like a pirate.",
         temperature=0.3,
@@ -136,7 +161,9 @@ def test_cancel_from_another_thread(name: str, wire: WireServer) -> None:
     assert wire.wait_for_disconnect(timeout=2) is not None
     result = stream.wait(5)
     assert result.status is StreamStatus.STOPPED
-    assert result.text.startswith(first) and len(result.text) < len(Scenario.long_markdown(2000).full_text)
+    assert result.text.startswith(first) and len(result.text) < len(
+        Scenario.long_markdown(2000).full_text
+    )
 
 
 @pytest.mark.parametrize(
@@ -172,7 +199,11 @@ def test_rate_limit_with_retry_after_then_success(name: str, wire: WireServer) -
     frames = list(stream.frames(0.01, on_notice=notices.append))
     assert "".join(frames) == "finally"
     assert stream.wait().status is StreamStatus.COMPLETE
-    assert len(notices) == 1 and notices[0].startswith("Rate limited by") and "retrying in 0.2 s" in notices[0]
+    assert (
+        len(notices) == 1
+        and notices[0].startswith("Rate limited by")
+        and "retrying in 0.2 s" in notices[0]
+    )
     assert len(wire.requests) == 2
 
 
@@ -185,7 +216,11 @@ def test_rate_limit_with_long_wait_tells_how_long(name: str, wire: WireServer) -
 
 
 def test_anthropic_529_overloaded(wire: WireServer) -> None:
-    wire.enqueue(Scenario.overloaded(retry_after=0), Scenario.overloaded(retry_after=0), Scenario.overloaded(retry_after=0))
+    wire.enqueue(
+        Scenario.overloaded(retry_after=0),
+        Scenario.overloaded(retry_after=0),
+        Scenario.overloaded(retry_after=0),
+    )
     result = run(provider_for("anthropic", wire)).wait(10)
     assert isinstance(result.error, errors.ProviderUnavailable)
     assert "Anthropic is overloaded" in result.error.user_message
@@ -239,7 +274,9 @@ def test_no_first_byte_before_the_timeout(name: str, wire: WireServer) -> None:
     assert time.monotonic() - started < 4.5, "the timeout was not applied"
 
 
-def test_cancel_while_waiting_for_the_first_byte_disconnects_at_once(name: str, wire: WireServer) -> None:
+def test_cancel_while_waiting_for_the_first_byte_disconnects_at_once(
+    name: str, wire: WireServer
+) -> None:
     wire.enqueue(Scenario.text("late", first_byte_delay=5))
     stream = run(provider_for(name, wire)).start()
     assert wire.wait_for_requests(1, timeout=5)

@@ -25,7 +25,9 @@ def chat_env(wire: WireServer | None = None, **extra: str) -> dict[str, str]:
     return server_env(**values)
 
 
-def run_chat(stdin: str, *args: str, env: dict[str, str] | None = None, timeout_s: float = 60) -> subprocess.CompletedProcess[str]:
+def run_chat(
+    stdin: str, *args: str, env: dict[str, str] | None = None, timeout_s: float = 60
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "chat_core", *args],
         input=stdin,
@@ -78,7 +80,15 @@ class LiveChat:
         self.process.stdin.write(line.encode() + b"\n")
         self.process.stdin.flush()
 
-    def wait_for(self, predicate: str | None = None, *, count: int = 1, after: int = 0, min_chars: int = 0, timeout_s: float = 20) -> str:
+    def wait_for(
+        self,
+        predicate: str | None = None,
+        *,
+        count: int = 1,
+        after: int = 0,
+        min_chars: int = 0,
+        timeout_s: float = 20,
+    ) -> str:
         """Wait until stdout (from offset ``after``) holds ``predicate`` ``count`` times and at
         least ``min_chars`` characters; return that part of stdout."""
         deadline = time.monotonic() + timeout_s
@@ -89,7 +99,9 @@ class LiveChat:
                     return text
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or self.process.poll() is not None:
-                    raise AssertionError(f"waited for {predicate!r}; stdout:\n{text}\nstderr:\n{self.err}")
+                    raise AssertionError(
+                        f"waited for {predicate!r}; stdout:\n{text}\nstderr:\n{self.err}"
+                    )
                 self._cond.wait(min(remaining, 0.1))
 
     def finish(self, timeout_s: float = 20) -> int:
@@ -140,7 +152,11 @@ def test_clear_starts_a_new_conversation_and_quit_leaves() -> None:
 
     assert result.returncode == 0
     answers = result.stdout.split("Assistant: ")[1:]
-    assert [("(turn 1)" in a, "(turn 2)" in a) for a in answers] == [(True, False), (False, True), (True, False)]
+    assert [("(turn 1)" in a, "(turn 2)" in a) for a in answers] == [
+        (True, False),
+        (False, True),
+        (True, False),
+    ]
     assert "never answered" not in result.stdout
 
 
@@ -175,7 +191,9 @@ def test_history_system_and_settings_reach_the_provider(wire: WireServer) -> Non
 
 def test_base_url_option_points_the_provider_at_a_server(wire: WireServer) -> None:
     env = chat_env(OPENAI_API_KEY="sk-test")
-    result = run_chat("via flag\n", "--provider", "openai", "--base-url", wire.openai_base_url, env=env)
+    result = run_chat(
+        "via flag\n", "--provider", "openai", "--base-url", wire.openai_base_url, env=env
+    )
     assert "Assistant: You said: via flag" in result.stdout
     assert len(wire.requests) == 1
 
@@ -251,7 +269,9 @@ def test_ctrl_c_at_the_prompt_exits_cleanly(live_chats: list[LiveChat]) -> None:
     assert "KeyboardInterrupt" not in chat.err
 
 
-def test_a_slow_provider_answer_can_be_stopped_with_the_demo_too(live_chats: list[LiveChat]) -> None:
+def test_a_slow_provider_answer_can_be_stopped_with_the_demo_too(
+    live_chats: list[LiveChat],
+) -> None:
     chat = LiveChat("--provider", "demo", env=chat_env(STREAMCHAT_DEMO_CHUNKS_PER_S="20"))
     live_chats.append(chat)
     chat.send("take your time")

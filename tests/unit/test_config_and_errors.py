@@ -42,7 +42,10 @@ def test_missing_key_says_where_to_put_one() -> None:
         make_provider(config.resolve("openai", environ={}))
 
 
-@pytest.mark.parametrize(("provider", "value", "ok"), [("anthropic", 1.5, False), ("openai", 1.5, True), ("openai", -0.1, False)])
+@pytest.mark.parametrize(
+    ("provider", "value", "ok"),
+    [("anthropic", 1.5, False), ("openai", 1.5, True), ("openai", -0.1, False)],
+)
 def test_temperature_range_follows_the_provider(provider: str, value: float, ok: bool) -> None:
     if ok:
         config.check_temperature(provider, value)
@@ -63,8 +66,17 @@ def test_temperature_range_follows_the_provider(provider: str, value: float, ok:
         (529, "overloaded_error", errors.ProviderUnavailable, "overloaded"),
     ],
 )
-def test_status_errors_read_as_plain_language(status: int, code: str | None, kind: type, needle: str) -> None:
-    error = status_error(status, provider="OpenAI", model="gpt-5x", detail=None, code=code, headers={"retry-after": "20"})
+def test_status_errors_read_as_plain_language(
+    status: int, code: str | None, kind: type, needle: str
+) -> None:
+    error = status_error(
+        status,
+        provider="OpenAI",
+        model="gpt-5x",
+        detail=None,
+        code=code,
+        headers={"retry-after": "20"},
+    )
     assert isinstance(error, kind)
     assert needle in error.user_message
     assert error.status == status

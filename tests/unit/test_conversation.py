@@ -76,7 +76,13 @@ def test_markdown_export_contains_every_turn_and_marks_stopped() -> None:
     conv = chat()
     conv.turns[1].status = StreamStatus.STOPPED
     text = conv.to_markdown()
-    for needle in ("Be brief.", "first question", "first answer", "second question", "status: stopped"):
+    for needle in (
+        "Be brief.",
+        "first question",
+        "first answer",
+        "second question",
+        "status: stopped",
+    ):
         assert needle in text
 
 
@@ -92,7 +98,12 @@ def test_json_round_trip() -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    ["{not json", "[]", json.dumps({"messages": [{"role": "robot", "content": "x"}]}), json.dumps({"messages": "no"})],
+    [
+        "{not json",
+        "[]",
+        json.dumps({"messages": [{"role": "robot", "content": "x"}]}),
+        json.dumps({"messages": "no"}),
+    ],
 )
 def test_invalid_import_raises_and_changes_nothing(bad: str) -> None:
     conv = chat()

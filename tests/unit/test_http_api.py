@@ -25,13 +25,19 @@ from chat_core.http_api import (
     params_from_query,
     secrets_files,
 )
-from chat_core.sse import parse_events
+from chat_core.sse_encode import parse_events
 from chat_core.types import Message
 
 TOKEN = "t0ken-for-tests"
 
 
-def access(host: str | None, *, token: str | None = None, headers: dict[str, str] | None = None, query: dict[str, str] | None = None) -> int | None:
+def access(
+    host: str | None,
+    *,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+) -> int | None:
     """The status a request would be refused with, or None when it is served."""
     try:
         check_access(client_host=host, headers=headers or {}, query=query or {}, token=token)
@@ -49,7 +55,10 @@ def test_without_a_token_loopback_clients_are_served(host: str) -> None:
     assert access(host) is None
 
 
-@pytest.mark.parametrize("host", ["203.0.113.7", "192.168.1.20", "::ffff:10.0.0.1", "2001:db8::1", "testclient", "", None])
+@pytest.mark.parametrize(
+    "host",
+    ["203.0.113.7", "192.168.1.20", "::ffff:10.0.0.1", "2001:db8::1", "testclient", "", None],
+)
 def test_without_a_token_other_clients_are_refused(host: str | None) -> None:
     assert access(host) == 403
 
@@ -63,7 +72,12 @@ def test_with_a_token_anyone_with_it_is_served() -> None:
     assert access("203.0.113.7", token=TOKEN, headers={"authorization": f"Bearer {TOKEN}"}) is None
     assert access("203.0.113.7", token=TOKEN, headers={"authorization": f"bearer  {TOKEN}"}) is None
     assert access("203.0.113.7", token=TOKEN, query={"token": TOKEN}) is None
-    assert access("127.0.0.1", token=TOKEN, headers={"x-forwarded-for": "1.2.3.4"}, query={"token": TOKEN}) is None
+    assert (
+        access(
+            "127.0.0.1", token=TOKEN, headers={"x-forwarded-for": "1.2.3.4"}, query={"token": TOKEN}
+        )
+        is None
+    )
 
 
 def test_with_a_token_a_missing_or_wrong_one_is_401_even_from_loopback() -> None:
@@ -78,7 +92,14 @@ def test_with_a_token_a_missing_or_wrong_one_is_401_even_from_loopback() -> None
 
 def test_query_parameters_become_a_request() -> None:
     params = params_from_query(
-        {"prompt": "hi", "provider": "openai", "model": "gpt-4o", "system": "Be brief.", "temperature": "0.3", "max_tokens": "40"}
+        {
+            "prompt": "hi",
+            "provider": "openai",
+            "model": "gpt-4o",
+            "system": "Be brief.",
+            "temperature": "0.3",
+            "max_tokens": "40",
+        }
     )
     assert params.messages == (Message("user", "hi"),)
     assert (params.provider, params.model, params.system) == ("openai", "gpt-4o", "Be brief.")
@@ -111,7 +132,10 @@ def test_body_carries_history_and_system_messages() -> None:
         (b'{"messages": "hi"}', "list"),
         (b'{"messages": []}', "Missing prompt"),
         (b'{"messages": [{"role": "user", "content": "  "}]}', "Missing prompt"),
-        (b'{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}', "Missing prompt"),
+        (
+            b'{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}',
+            "Missing prompt",
+        ),
         (b'{"messages": [{"role": "robot", "content": "q"}]}', "role"),
         (b'{"messages": [{"role": "user"}]}', "content"),
         (b'{"prompt": "q", "provider": "skynet"}', "Unknown provider"),
@@ -132,7 +156,13 @@ def test_bad_bodies_are_400_with_a_reason(body: bytes, words: str) -> None:
 
 @pytest.mark.parametrize(
     "query",
-    [{}, {"prompt": ""}, {"prompt": "q", "temperature": "warm"}, {"prompt": "q", "max_tokens": "many"}, {"prompt": "q", "provider": "x"}],
+    [
+        {},
+        {"prompt": ""},
+        {"prompt": "q", "temperature": "warm"},
+        {"prompt": "q", "max_tokens": "many"},
+        {"prompt": "q", "provider": "x"},
+    ],
 )
 def test_bad_queries_are_400(query: dict[str, str]) -> None:
     with pytest.raises(RequestRejected) as caught:
@@ -195,14 +225,18 @@ def test_no_key_configured_is_an_error_event_not_a_crash(client: TestClient) -> 
 
 
 def test_temperature_out_of_the_providers_range_is_400(client: TestClient) -> None:
-    response = client.post("/api/chat", json={"prompt": "hi", "provider": "anthropic", "temperature": 1.5})
+    response = client.post(
+        "/api/chat", json={"prompt": "hi", "provider": "anthropic", "temperature": 1.5}
+    )
     assert response.status_code == 400
     assert "out of range" in response.json()["error"]["message"]
 
 
 def test_oversize_body_is_413(client: TestClient) -> None:
     big = {"prompt": "x" * (MAX_BODY_BYTES + 10)}
-    response = client.post("/api/chat", content=json.dumps(big).encode(), headers={"Content-Type": "application/json"})
+    response = client.post(
+        "/api/chat", content=json.dumps(big).encode(), headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 413
     assert "KB" in response.json()["error"]["message"]
 

@@ -62,7 +62,9 @@ class StillClock:
 
 
 class GatedUpstream:
-    def __init__(self, steps: list[tuple[str, threading.Event | None, threading.Event | None]]) -> None:
+    def __init__(
+        self, steps: list[tuple[str, threading.Event | None, threading.Event | None]]
+    ) -> None:
         self.steps = steps
         self.closed = threading.Event()
 
@@ -112,7 +114,9 @@ def test_a_chunk_is_delivered_while_another_stream_is_still_waiting() -> None:
 
 
 def test_chunks_of_each_label_join_to_its_own_answer() -> None:
-    merged = merge_streams({"one": ask(fast_demo(), "first topic"), "two": ask(fast_demo(), "second topic")})
+    merged = merge_streams(
+        {"one": ask(fast_demo(), "first topic"), "two": ask(fast_demo(), "second topic")}
+    )
 
     texts: dict[str, str] = {"one": "", "two": ""}
     for label, chunk in merged:
@@ -278,7 +282,9 @@ def test_an_empty_merge_is_refused() -> None:
         merge_streams({})
 
 
-def _result(ttft_s: float | None, streaming_s: float, chars: int, tokens: int | None) -> StreamResult:
+def _result(
+    ttft_s: float | None, streaming_s: float, chars: int, tokens: int | None
+) -> StreamResult:
     metrics = StreamMetrics(
         provider="p",
         model="m",

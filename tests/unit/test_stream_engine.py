@@ -94,7 +94,12 @@ def make(provider: ScriptedProvider, **kwargs: object) -> ChatStream:
 
 def test_chunks_arrive_in_order_and_result_is_complete() -> None:
     provider = ScriptedProvider(
-        [Step(UsageReport(input_tokens=12)), *text_steps("Hel", "lo ", "world"), Step(UsageReport(output_tokens=3)), Step(FinishReport())]
+        [
+            Step(UsageReport(input_tokens=12)),
+            *text_steps("Hel", "lo ", "world"),
+            Step(UsageReport(output_tokens=3)),
+            Step(FinishReport()),
+        ]
     )
     stream = make(provider)
     assert list(stream) == ["Hel", "lo ", "world"]
@@ -106,7 +111,9 @@ def test_chunks_arrive_in_order_and_result_is_complete() -> None:
 
 
 def test_metrics_follow_the_clock() -> None:
-    provider = ScriptedProvider([Step(TextDelta("ab"), advance_s=0.5), Step(TextDelta("cdef"), advance_s=1.5)])
+    provider = ScriptedProvider(
+        [Step(TextDelta("ab"), advance_s=0.5), Step(TextDelta("cdef"), advance_s=1.5)]
+    )
     stream = make(provider)
     result = stream.wait()
     m = result.metrics
@@ -115,7 +122,10 @@ def test_metrics_follow_the_clock() -> None:
     assert m.streaming_s == pytest.approx(1.5)
     assert (m.chunk_count, m.char_count) == (2, 6)
     assert m.chars_per_s == pytest.approx(4.0)
-    assert [(a.offset_s, a.chars) for a in m.timeline] == [(pytest.approx(0.5), 2), (pytest.approx(2.0), 4)]
+    assert [(a.offset_s, a.chars) for a in m.timeline] == [
+        (pytest.approx(0.5), 2),
+        (pytest.approx(2.0), 4),
+    ]
     assert m.started_at == 1.7e9
 
 
@@ -137,7 +147,11 @@ def test_usage_not_sent_is_none_not_zero() -> None:
 
 
 def test_cut_off_by_max_tokens_is_reported() -> None:
-    stream = make(ScriptedProvider([*text_steps("partial"), Step(FinishReport(cut_off=True))]))
+    stream = make(
+        ScriptedProvider(
+            [*text_steps("partial"), Step(FinishReport("length", StreamStatus.LENGTH))]
+        )
+    )
     assert stream.wait().status is StreamStatus.LENGTH
 
 
@@ -176,7 +190,9 @@ def test_error_after_text_keeps_partial_and_reports_error_once() -> None:
     provider = ScriptedProvider([*text_steps("kept "), Step(boom)])
     completes: list[StreamResult] = []
     errors: list[tuple[Exception, StreamResult]] = []
-    stream = make(provider, on_complete=completes.append, on_error=lambda e, r: errors.append((e, r)))
+    stream = make(
+        provider, on_complete=completes.append, on_error=lambda e, r: errors.append((e, r))
+    )
     result = stream.wait()
     assert result.status is StreamStatus.ERROR
     assert result.text == "kept "
@@ -189,7 +205,11 @@ def test_error_after_text_keeps_partial_and_reports_error_once() -> None:
 def test_callbacks_fire_once_per_token_and_once_at_completion() -> None:
     tokens: list[str] = []
     completes: list[StreamResult] = []
-    stream = make(ScriptedProvider(text_steps("a", "b", "c")), on_token=tokens.append, on_complete=completes.append)
+    stream = make(
+        ScriptedProvider(text_steps("a", "b", "c")),
+        on_token=tokens.append,
+        on_complete=completes.append,
+    )
     result = stream.wait()
     stream.close()
     stream.cancel()
@@ -198,7 +218,12 @@ def test_callbacks_fire_once_per_token_and_once_at_completion() -> None:
 
 
 def test_retryable_error_before_first_token_is_retried_with_notice() -> None:
-    limited = RateLimited("Rate limited by Fake — try again in 0 s.", provider="Fake", retryable=True, retry_after_s=0.0)
+    limited = RateLimited(
+        "Rate limited by Fake — try again in 0 s.",
+        provider="Fake",
+        retryable=True,
+        retry_after_s=0.0,
+    )
     provider = ScriptedProvider(limited, text_steps("ok"))
     notices: list[str] = []
     stream = make(provider, on_notice=notices.append, retry=RetryPolicy(max_retries=2))
@@ -209,7 +234,12 @@ def test_retryable_error_before_first_token_is_retried_with_notice() -> None:
 
 def test_retry_gives_up_after_the_bound() -> None:
     def limited() -> RateLimited:
-        return RateLimited("Rate limited by Fake — try again in 0 s.", provider="Fake", retryable=True, retry_after_s=0.0)
+        return RateLimited(
+            "Rate limited by Fake — try again in 0 s.",
+            provider="Fake",
+            retryable=True,
+            retry_after_s=0.0,
+        )
 
     provider = ScriptedProvider(limited(), limited(), limited(), text_steps("never"))
     stream = make(provider, retry=RetryPolicy(max_retries=2))
@@ -219,7 +249,12 @@ def test_retry_gives_up_after_the_bound() -> None:
 
 
 def test_long_retry_after_is_not_waited_for() -> None:
-    limited = RateLimited("Rate limited by Fake — try again in 90 s.", provider="Fake", retryable=True, retry_after_s=90)
+    limited = RateLimited(
+        "Rate limited by Fake — try again in 90 s.",
+        provider="Fake",
+        retryable=True,
+        retry_after_s=90,
+    )
     stream = make(ScriptedProvider(limited, text_steps("never")), retry=RetryPolicy(max_wait_s=20))
     result = stream.wait(5)
     assert result.status is StreamStatus.ERROR
@@ -283,7 +318,9 @@ def test_frames_pass_retry_notices_to_the_consumer_thread() -> None:
     provider = ScriptedProvider(limited, text_steps("ok"))
     seen: list[tuple[str, str]] = []
     stream = make(provider)
-    frames = list(stream.frames(0.01, on_notice=lambda n: seen.append((threading.current_thread().name, n))))
+    frames = list(
+        stream.frames(0.01, on_notice=lambda n: seen.append((threading.current_thread().name, n)))
+    )
     assert frames == ["ok"]
     assert seen == [(threading.current_thread().name, "Rate limited by Fake — retrying in 0.0 s")]
 
@@ -321,7 +358,10 @@ def test_context_manager_closes_a_running_stream() -> None:
 def test_timeouts_and_refused_connections_are_not_retried_automatically() -> None:
     from chat_core.errors import ConnectionFailed, TimedOut
 
-    for error in (TimedOut("slow", provider="Fake", retryable=True), ConnectionFailed("refused", provider="Fake", retryable=True)):
+    for error in (
+        TimedOut("slow", provider="Fake", retryable=True),
+        ConnectionFailed("refused", provider="Fake", retryable=True),
+    ):
         provider = ScriptedProvider(error, text_steps("never"))
         result = make(provider, retry=RetryPolicy(max_retries=2, backoff_s=0)).wait(5)
         assert result.error is error

@@ -56,7 +56,9 @@ class SSEUpstream:
         except Exception as exc:  # drops, timeouts, garbled JSON (raw httpx2 or json errors)
             if self._closed.is_set():
                 return
-            raise transport_error(exc, provider=self.label, base_url=self._base_url, started=started) from exc
+            raise transport_error(
+                exc, provider=self.label, base_url=self._base_url, started=started
+            ) from exc
 
     def close(self) -> None:
         if not self._closed.is_set():

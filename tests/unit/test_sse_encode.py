@@ -12,7 +12,7 @@ from chat_core.metrics import StreamMetrics
 from chat_core.providers import make_provider
 from chat_core.providers.base import Provider
 from chat_core.providers.demo import DemoProvider
-from chat_core.sse import (
+from chat_core.sse_encode import (
     HEARTBEAT,
     aiter_sse,
     chat_error_event,
@@ -85,7 +85,9 @@ def test_done_event_carries_the_seed_metrics_first() -> None:
 def test_error_event_has_message_and_retryable() -> None:
     assert error_event("Nope") == b'data: {"error": {"message": "Nope", "retryable": false}}\n\n'
     (data,) = decode(chat_error_event(RateLimited("Rate limited by OpenAI", retryable=True)))
-    assert data == {"error": {"message": "Rate limited by OpenAI", "retryable": True, "kind": "rate_limited"}}
+    assert data == {
+        "error": {"message": "Rate limited by OpenAI", "retryable": True, "kind": "rate_limited"}
+    }
 
 
 def test_parse_events_skips_comments_and_joins_multiline_data() -> None:
