@@ -2,7 +2,10 @@
 
 SDK exceptions are translated into these at the provider boundary (``chat_core.providers``)
 and nowhere else. Every error carries a message a non-engineer understands, whether trying
-again may help, the provider's label and the HTTP status where there was one.
+again may help, the provider's label, the HTTP status where there was one and the provider's
+request id (``x-request-id`` / ``request-id``) for its support. Messages name no place in one
+particular interface ("the sidebar"): the web page, the terminal chat and the SSE API show them
+as they are.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ class ChatError(Exception):
         status: int | None = None,
         retryable: bool = False,
         retry_after_s: float | None = None,
+        request_id: str | None = None,
     ) -> None:
         super().__init__(user_message)
         self.user_message = user_message
@@ -28,6 +32,9 @@ class ChatError(Exception):
         self.status = status
         self.retryable = retryable
         self.retry_after_s = retry_after_s
+        self.request_id = request_id
+        """The provider's id for the failed request (``x-request-id`` / ``request-id``), to
+        quote to its support; ``None`` when it sent none."""
 
     def __repr__(self) -> str:
         return (
@@ -40,6 +47,13 @@ class ConfigurationError(ChatError):
     """A setting is missing or invalid (no API key, bad base URL, temperature out of range)."""
 
     kind = "configuration"
+
+
+class WrongBaseURL(ConfigurationError):
+    """The base URL reaches a server, but not a chat API there (a 404 that is not about the
+    model, a web page instead of a stream)."""
+
+    kind = "base_url"
 
 
 class AuthenticationFailed(ChatError):

@@ -29,14 +29,29 @@ class StreamMetrics:
     """Wall-clock start (``time.time()``), for display and ordering."""
     total_s: float
     ttft_s: float | None
-    """Time to first token; ``None`` when no text arrived."""
+    """Time to first token: the first thing the person could see, reasoning included; ``None``
+    when nothing arrived."""
     streaming_s: float
-    """From the first token to the end (0 when no text arrived)."""
+    """From the first answer token to the end (0 when no answer text arrived)."""
     chunk_count: int
+    """Answer chunks (reasoning not counted)."""
     char_count: int
+    """Answer characters (reasoning not counted)."""
     input_tokens: int | None
     output_tokens: int | None
+    """As the provider reported them: reasoning tokens included."""
     timeline: tuple[ChunkArrival, ...] = ()
+    """Answer chunks only."""
+    time_to_first_answer_token: float | None = None
+    """Seconds to the first answer (not reasoning) text; ``None`` when no answer text came."""
+    reasoning_tokens: int | None = None
+    """The part of ``output_tokens`` spent reasoning, when the provider reports it (OpenAI
+    ``completion_tokens_details.reasoning_tokens``); ``None`` when not reported."""
+    reasoning_chars: int = 0
+
+    @property
+    def time_to_first_token(self) -> float | None:
+        return self.ttft_s
 
     @property
     def chars_per_s(self) -> float | None:
@@ -44,9 +59,18 @@ class StreamMetrics:
 
     @property
     def tokens_per_s(self) -> float | None:
-        if self.output_tokens is None or self.streaming_s <= 0:
+        """Answer tokens per second of answer streaming, so that a model's thinking does not
+        inflate its speed: reported reasoning tokens are subtracted. When the provider streams
+        reasoning without saying how many tokens it took (Anthropic), all output tokens over
+        the time from the first token of any kind."""
+        if self.output_tokens is None:
             return None
-        return self.output_tokens / self.streaming_s
+        if self.reasoning_tokens is None and self.reasoning_chars and self.ttft_s is not None:
+            window = self.total_s - self.ttft_s
+            return self.output_tokens / window if window > 0 else None
+        if self.streaming_s <= 0:
+            return None
+        return max(0, self.output_tokens - (self.reasoning_tokens or 0)) / self.streaming_s
 
     def to_dict(self, *, timeline: bool = False) -> dict[str, Any]:
         """The seed's keys (``total_time`` … ``chars_per_second``), then ours."""
@@ -64,6 +88,9 @@ class StreamMetrics:
             "model": self.model,
             "status": str(self.status),
             "started_at": self.started_at,
+            "time_to_first_answer_token": self.time_to_first_answer_token,
+            "reasoning_tokens": self.reasoning_tokens,
+            "reasoning_chars": self.reasoning_chars,
         }
         if timeline:
             data["timeline"] = [[a.offset_s, a.chars] for a in self.timeline]
@@ -87,11 +114,18 @@ class StreamMetrics:
             input_tokens=_opt_int(data.get("input_tokens")),
             output_tokens=_opt_int(data.get("output_tokens")),
             timeline=tuple(ChunkArrival(float(o), int(c)) for o, c in data.get("timeline", [])),
+            time_to_first_answer_token=_opt_float(data.get("time_to_first_answer_token")),
+            reasoning_tokens=_opt_int(data.get("reasoning_tokens")),
+            reasoning_chars=int(data.get("reasoning_chars") or 0),
         )
 
 
 def _opt_int(value: Any) -> int | None:
     return None if value is None else int(value)
+
+
+def _opt_float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 class MetricsRecorder:
@@ -105,25 +139,44 @@ class MetricsRecorder:
         self._start_s = started_at_s
         self._wall_start = wall_start
         self._first_s: float | None = None
+        self._first_reasoning_s: float | None = None
         self._arrivals: list[tuple[float, int]] = []
         self._chars = 0
+        self._reasoning_chars = 0
         self.input_tokens: int | None = None
         self.output_tokens: int | None = None
+        self.reasoning_tokens: int | None = None
 
     def chunk(self, at_s: float, chars: int) -> None:
+        """An answer chunk."""
         if self._first_s is None:
             self._first_s = at_s
         self._chars += chars
         self._arrivals.append((at_s - self._start_s, chars))  # hot path: a plain tuple
 
-    def usage(self, input_tokens: int | None, output_tokens: int | None) -> None:
+    def reasoning(self, at_s: float, chars: int) -> None:
+        """A reasoning chunk: counts for the time to first token, not for the answer."""
+        if self._first_reasoning_s is None:
+            self._first_reasoning_s = at_s
+        self._reasoning_chars += chars
+
+    def usage(
+        self,
+        input_tokens: int | None,
+        output_tokens: int | None,
+        reasoning_tokens: int | None = None,
+    ) -> None:
         if input_tokens is not None:
             self.input_tokens = input_tokens
         if output_tokens is not None:
             self.output_tokens = output_tokens
+        if reasoning_tokens is not None:
+            self.reasoning_tokens = reasoning_tokens
 
     def finish(self, at_s: float, status: StreamStatus) -> StreamMetrics:
-        ttft = None if self._first_s is None else self._first_s - self._start_s
+        firsts = [t for t in (self._first_s, self._first_reasoning_s) if t is not None]
+        ttft = min(firsts) - self._start_s if firsts else None
+        answer_first = None if self._first_s is None else self._first_s - self._start_s
         streaming = 0.0 if self._first_s is None else max(0.0, at_s - self._first_s)
         return StreamMetrics(
             provider=self._provider,
@@ -138,4 +191,7 @@ class MetricsRecorder:
             input_tokens=self.input_tokens,
             output_tokens=self.output_tokens,
             timeline=tuple(ChunkArrival(offset, chars) for offset, chars in self._arrivals),
+            time_to_first_answer_token=answer_first,
+            reasoning_tokens=self.reasoning_tokens,
+            reasoning_chars=self._reasoning_chars,
         )

@@ -1,4 +1,4 @@
-"""Reading server-sent events: the lines of an SSE body into (event, data) pairs.
+"""Reading server-sent events: the bytes of an SSE body into (event, data) pairs.
 
 The providers read the model's stream with this instead of the SDKs' per-chunk objects: the
 SDK still builds and sends the request, raises its status errors and owns the connection,
@@ -6,10 +6,15 @@ but building a pydantic model for every 4-character chunk cost ~95 us of CPU per
 against ~16 us for this and ``json.loads`` (bench/core_overhead.py, bench/load.py). On a
 Streamlit server every session's stream shares one GIL, so that was most of its CPU.
 
-Follows the SSE format (https://html.spec.whatwg.org/multipage/server-sent-events.html):
-``field: value`` lines with one optional space after the colon, ``data`` lines joined with
-``\\n``, comment lines starting with ``:``, an event dispatched at each blank line. An event
-without a blank line at the end of the body is dispatched too (the SDKs do the same).
+Follows the SSE format (https://html.spec.whatwg.org/multipage/server-sent-events.html) the
+way openai 3.x and anthropic 2.x decode it (their ``_streaming.SSEDecoder``):
+
+- lines end at CR, LF or CRLF only. U+2028, U+2029 and U+0085 are text: they may stand raw
+  inside a JSON string (``str.splitlines`` and httpx's ``iter_lines`` would split there);
+- ``field: value`` lines with one optional space after the colon, ``data`` lines joined with
+  ``\\n``, comment lines starting with ``:``; an event is dispatched at each blank line;
+- an event still open when the body ends (no blank line after it) is dropped, as the spec and
+  the SDKs do.
 """
 
 from __future__ import annotations
@@ -23,6 +28,34 @@ class SSEEvent:
     event: str | None
     """The ``event:`` field (Anthropic's event types), None when absent (OpenAI)."""
     data: str
+
+
+def iter_lines(chunks: Iterable[bytes]) -> Iterator[str]:
+    """The lines of a body given as byte chunks, without their endings (CR, LF or CRLF).
+
+    Split on bytes before decoding: in UTF-8 no multi-byte character contains a CR or LF byte,
+    so a character cut between two chunks waits in the pending part. Raises
+    ``UnicodeDecodeError`` for a line that is not UTF-8."""
+    pending = b""
+    skip_lf = False  # the previous chunk ended with CR: a LF starting this one belongs to it
+    for chunk in chunks:
+        if not chunk:
+            continue
+        if skip_lf:
+            skip_lf = False
+            if chunk[0] == 10:
+                chunk = chunk[1:]
+        if pending:
+            chunk = pending + chunk
+        if b"\r" in chunk:  # rare: most servers send LF only
+            skip_lf = chunk.endswith(b"\r")
+            chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        lines = chunk.split(b"\n")
+        pending = lines.pop()
+        for line in lines:
+            yield line.decode()
+    if pending:
+        yield pending.decode()
 
 
 def decode_events(lines: Iterable[str]) -> Iterator[SSEEvent]:
@@ -45,5 +78,5 @@ def decode_events(lines: Iterable[str]) -> Iterator[SSEEvent]:
             value = value[1:]
         if name == "event":
             event = value
-    if data:
-        yield SSEEvent(event, "\n".join(data))
+        elif name == "data":  # a bare "data" line: an empty data line
+            data.append("")

@@ -3,14 +3,16 @@
 A worker thread reads the provider's upstream into a buffer while the caller iterates
 chunks, coalesced frames (for UIs) or ``async for``. ``cancel()`` closes the upstream HTTP
 response from any thread so the provider stops generating. Whatever happens, the stream
-ends exactly once with a ``StreamResult`` (complete / stopped / length / error) that keeps
-every character received.
+ends exactly once with a ``StreamResult`` (complete / stopped / length / filtered /
+interrupted / other / error) that keeps every character received, the answer's text and the
+model's reasoning apart.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -23,6 +25,7 @@ from chat_core.providers.base import Provider, Upstream
 from chat_core.types import (
     ChatRequest,
     FinishReport,
+    ReasoningDelta,
     StreamStatus,
     TextDelta,
     UsageReport,
@@ -35,28 +38,32 @@ Clock = Callable[[], float]
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """Automatic retries of 429 and 5xx answers, before the first token only; never after text
-    has arrived.
+    """Automatic retries of what the provider said is temporary, before the first token only;
+    never after text (or reasoning) has arrived.
 
-    A retryable error is retried at most ``max_retries`` times, waiting the provider's
-    ``retry-after`` (or ``backoff_s * 2**attempt``), but never longer than ``max_wait_s``:
-    a longer wait is reported to the person instead.
+    Retried: answers with an HTTP status the provider marks retryable (408, 409, 429, 5xx,
+    529, or any status with ``x-should-retry: true``; ``x-should-retry: false`` wins) and
+    overload / rate-limit events inside a stream. A refused connection or a timeout of ours
+    is shown at once instead. At most ``max_retries`` times, waiting the provider's
+    ``retry-after`` or else ``backoff_s * 2**attempt`` less up to ``jitter`` of it (random, as
+    the SDKs do, so many clients do not come back in step), but never longer than
+    ``max_wait_s``: a longer wait is reported to the person instead.
     """
 
     max_retries: int = 2
     backoff_s: float = 1.0
     max_wait_s: float = 20.0
+    jitter: float = 0.25
 
     def delay_for(self, error: ChatError, attempt: int) -> float | None:
-        # Only what the provider said is temporary (429, 5xx, 529, overload events); a refused
-        # connection or a timeout is shown at once with a Retry button instead.
-        if not isinstance(error, RateLimited | ProviderUnavailable):
-            return None
         if not error.retryable or attempt >= self.max_retries:
             return None
-        delay = (
-            error.retry_after_s if error.retry_after_s is not None else self.backoff_s * 2**attempt
-        )
+        if error.status is None and not isinstance(error, RateLimited | ProviderUnavailable):
+            return None
+        if error.retry_after_s is not None:
+            delay = error.retry_after_s
+        else:
+            delay = self.backoff_s * 2**attempt * (1 - self.jitter * random.random())
         return delay if delay <= self.max_wait_s else None
 
 
@@ -67,9 +74,16 @@ NO_RETRY = RetryPolicy(max_retries=0)
 @dataclass(frozen=True, slots=True)
 class StreamResult:
     text: str
+    """The answer: every character received, whatever the status."""
     status: StreamStatus
     error: ChatError | None
     metrics: StreamMetrics
+    reasoning: str = ""
+    """The model's thinking, streamed apart from the answer (never part of ``text``, never
+    sent back to the model as answer text)."""
+    finish_reason: str | None = None
+    """The provider's raw finish/stop reason (``"stop"``, ``"end_turn"``, ``"refusal"``, …);
+    ``None`` when it named none (stopped, interrupted, error, or an end marker alone)."""
 
     @property
     def ok(self) -> bool:
@@ -117,6 +131,8 @@ class ChatStream:
 
         self._cond = threading.Condition()
         self._chunks: list[str] = []
+        self._reasoning: list[str] = []
+        self._finish_reason: str | None = None
         self._notices: list[str] = []
         self._result: StreamResult | None = None
         self._cancelled = threading.Event()
@@ -206,6 +222,12 @@ class ChatStream:
         """Everything received so far."""
         with self._cond:
             return "".join(self._chunks)
+
+    @property
+    def reasoning(self) -> str:
+        """The model's reasoning received so far (empty for models that do not stream any)."""
+        with self._cond:
+            return "".join(self._reasoning)
 
     @property
     def notice(self) -> str | None:
@@ -349,21 +371,47 @@ class ChatStream:
     # -- worker ----------------------------------------------------------------------------
 
     def _run(self) -> None:
-        assert self._started_at_s is not None
-        recorder = MetricsRecorder(
-            self.provider.name,
-            self.request.model,
-            started_at_s=self._started_at_s,
-            wall_start=self._wall_clock(),
-        )
-        with self._cond:
-            self._recorder = recorder
+        recorder: MetricsRecorder | None = None
+        try:
+            assert self._started_at_s is not None
+            recorder = MetricsRecorder(
+                self.provider.name,
+                self.request.model,
+                started_at_s=self._started_at_s,
+                wall_start=self._wall_clock(),
+            )
+            with self._cond:
+                self._recorder = recorder
+            status, error = self._read(recorder)
+            self._finish(recorder, status, error)
+        finally:
+            # Whatever escaped (a BaseException from a callback, a bug above): the stream still
+            # reports exactly one result, so every consumer ends.
+            if self._result is None:
+                if recorder is None:
+                    recorder = MetricsRecorder(
+                        self.provider.name,
+                        self.request.model,
+                        started_at_s=self._started_at_s or self._clock(),
+                        wall_start=self._wall_clock(),
+                    )
+                self._finish(
+                    recorder,
+                    StreamStatus.ERROR,
+                    UnexpectedError(
+                        f"Something went wrong while talking to {self.provider.label}.",
+                        provider=self.provider.label,
+                    ),
+                )
+
+    def _read(self, recorder: MetricsRecorder) -> tuple[StreamStatus, ChatError | None]:
+        """Open the upstream (retrying before the first token) and read it to its end."""
         status = StreamStatus.COMPLETE
         error: ChatError | None = None
         attempt = 0
         while True:
             upstream: Upstream | None = None
-            cut_off = False
+            finish: FinishReport | None = None
             try:
                 with self._cond:
                     self._opening = True
@@ -395,21 +443,36 @@ class ChatStream:
                             self._first_taken.wait(0.005)
                         if self._on_token is not None:
                             self._call(self._on_token, event.text)
+                    elif isinstance(event, ReasoningDelta):
+                        if not event.text:
+                            continue
+                        recorder.reasoning(self._clock(), len(event.text))
+                        with self._cond:
+                            self._reasoning.append(event.text)
+                            if self._consumer_waiting:
+                                self._cond.notify_all()
                     elif isinstance(event, UsageReport):
-                        recorder.usage(event.input_tokens, event.output_tokens)
+                        recorder.usage(
+                            event.input_tokens, event.output_tokens, event.reasoning_tokens
+                        )
                     elif isinstance(event, FinishReport):
-                        cut_off = cut_off or event.cut_off
-                if self._cancelled.is_set() and not cut_off:
+                        finish = event
+                # An upstream that names no end (the demo, test doubles) ended normally.
+                status = StreamStatus.COMPLETE if finish is None else finish.status
+                if self._cancelled.is_set() and (
+                    finish is None or finish.status is StreamStatus.INTERRUPTED
+                ):
                     # Closing the response can end the iteration quietly; the person stopped it.
                     status = StreamStatus.STOPPED
-                else:
-                    status = StreamStatus.LENGTH if cut_off else StreamStatus.COMPLETE
+                elif finish is not None:
+                    self._finish_reason = finish.reason
                 break
             except ChatError as exc:
                 if self._cancelled.is_set():
                     status = StreamStatus.STOPPED
                     break
-                delay = None if self._chunks else self._retry.delay_for(exc, attempt)
+                started = self._chunks or self._reasoning
+                delay = None if started else self._retry.delay_for(exc, attempt)
                 if delay is None:
                     status, error = StreamStatus.ERROR, exc
                     break
@@ -432,7 +495,7 @@ class ChatStream:
             finally:
                 if upstream is not None:
                     _close_quietly(upstream)
-        self._finish(recorder, status, error)
+        return status, error
 
     def _finish(
         self, recorder: MetricsRecorder, status: StreamStatus, error: ChatError | None
@@ -442,7 +505,14 @@ class ChatStream:
             if self._result is not None:
                 return
             metrics = recorder.finish(self._clock(), status)
-            result = StreamResult("".join(self._chunks), status, error, metrics)
+            result = StreamResult(
+                "".join(self._chunks),
+                status,
+                error,
+                metrics,
+                reasoning="".join(self._reasoning),
+                finish_reason=self._finish_reason,
+            )
             self._result = result
             self._upstream = None
             self._cond.notify_all()

@@ -15,18 +15,25 @@ from chat_core import errors as e
 
 
 def retry_after_s(headers: Mapping[str, str] | None) -> float | None:
-    """Seconds from ``retry-after-ms`` / ``retry-after`` (seconds or an HTTP date)."""
+    """Seconds from ``retry-after-ms`` / ``retry-after`` (seconds or an HTTP date), or the same
+    headers as a LiteLLM proxy passes them on from the provider behind it
+    (``llm_provider-retry-after``, https://docs.litellm.ai/docs/proxy/response_headers)."""
     if not headers:
         return None
-    raw_ms = headers.get("retry-after-ms")
-    if raw_ms:
-        try:
-            return max(0.0, float(raw_ms) / 1000)
-        except ValueError:
-            pass
-    raw = headers.get("retry-after")
-    if not raw:
-        return None
+    for prefix in ("", "llm_provider-"):
+        raw_ms = headers.get(prefix + "retry-after-ms")
+        if raw_ms:
+            try:
+                return max(0.0, float(raw_ms) / 1000)
+            except ValueError:
+                pass
+        raw = headers.get(prefix + "retry-after")
+        if raw:
+            return _retry_after_value(raw)
+    return None
+
+
+def _retry_after_value(raw: str) -> float | None:
     try:
         return max(0.0, float(raw))
     except ValueError:
@@ -38,6 +45,32 @@ def retry_after_s(headers: Mapping[str, str] | None) -> float | None:
         return max(0.0, (when - dt.datetime.now(when.tzinfo)).total_seconds())
     except (TypeError, ValueError):
         return None
+
+
+def request_id_of(headers: Mapping[str, str] | None) -> str | None:
+    """The provider's request id: OpenAI ``x-request-id``, Anthropic ``request-id``."""
+    if not headers:
+        return None
+    return headers.get("x-request-id") or headers.get("request-id") or None
+
+
+def should_retry(headers: Mapping[str, str] | None) -> bool | None:
+    """The server's own advice, ``x-should-retry: true|false``, which both SDKs follow before
+    looking at the status (openai/anthropic ``_base_client._should_retry``); None if absent."""
+    raw = (headers or {}).get("x-should-retry")
+    if raw == "true":
+        return True
+    if raw == "false":
+        return False
+    return None
+
+
+def base_url_hint(label: str) -> str:
+    """The sentence for a base URL that reaches something other than the chat API."""
+    return (
+        f"The base URL for {label} looks wrong: it does not lead to a chat API "
+        "(OpenAI-compatible base URLs usually end in /v1; Anthropic's is the server root)."
+    )
 
 
 def _wait_hint(seconds: float | None) -> str:
@@ -54,14 +87,43 @@ def status_error(
     detail: str | None,
     code: str | None,
     headers: Mapping[str, str] | None = None,
+    api_body: bool = True,
 ) -> e.ChatError:
-    """Map an HTTP status (plus the body's error code/message) to a plain-language error."""
+    """Map an HTTP status (plus the body's error code/message) to a plain-language error, with
+    the request id and the server's ``x-should-retry`` advice from ``headers``.
+    ``api_body=False``: the body was not a JSON error (a web page, plain text, nothing)."""
+    error = _status_error(
+        status,
+        provider=provider,
+        model=model,
+        detail=detail,
+        code=code,
+        headers=headers,
+        api_body=api_body,
+    )
+    error.request_id = request_id_of(headers)
+    advice = should_retry(headers)
+    if advice is not None:
+        error.retryable = advice
+    return error
+
+
+def _status_error(
+    status: int,
+    *,
+    provider: str,
+    model: str,
+    detail: str | None,
+    code: str | None,
+    headers: Mapping[str, str] | None,
+    api_body: bool,
+) -> e.ChatError:
     detail_l = (detail or "").lower()
     code_l = (code or "").lower()
     if status == 401:
         return e.AuthenticationFailed(
-            f"{provider} rejected the API key. Check the key in the sidebar, "
-            "in .streamlit/secrets.toml or in the environment.",
+            f"{provider} rejected the API key. Check the key that was entered, "
+            "the one in .streamlit/secrets.toml or in the environment.",
             provider=provider,
             status=status,
         )
@@ -71,12 +133,28 @@ def status_error(
             provider=provider,
             status=status,
         )
-    if status == 404:
+    if status == 404 and api_body and "model" in f"{code_l} {detail_l}":
         return e.ModelNotFound(
             f"Model '{model}' does not exist at {provider} (or this key cannot use it). "
-            "Pick another model in the sidebar.",
+            "Pick another model.",
             provider=provider,
             status=status,
+        )
+    if status in (404, 405):  # not a model error: the request reached some other page
+        return e.WrongBaseURL(base_url_hint(provider), provider=provider, status=status)
+    if status == 408:  # the SDKs retry 408 and 409 (``_base_client._should_retry``)
+        return e.TimedOut(
+            f"{provider} timed out before answering (408) — {_wait_hint(None)}.",
+            provider=provider,
+            status=status,
+            retryable=True,
+        )
+    if status == 409:
+        return e.ProviderUnavailable(
+            f"{provider} could not take the request right now (409) — {_wait_hint(None)}.",
+            provider=provider,
+            status=status,
+            retryable=True,
         )
     if status == 429:
         wait = retry_after_s(headers)
@@ -147,14 +225,21 @@ def status_error(
 def sdk_status_error(exc: Any, *, provider: str, model: str) -> e.ChatError:
     """Either SDK's ``APIStatusError`` (``status_code``, ``body``, ``response``) in plain words."""
     message, code = body_error(exc.body)
-    return status_error(
+    headers = exc.response.headers
+    error = status_error(
         exc.status_code,
         provider=provider,
         model=model,
         detail=message,
         code=code,
-        headers=exc.response.headers,
+        headers=headers,
+        api_body=isinstance(exc.body, Mapping)
+        and "html" not in str(headers.get("content-type", "")).lower(),
     )
+    if error.request_id is None and isinstance(exc.body, Mapping):
+        body_id = exc.body.get("request_id")  # Anthropic puts it in the error body too
+        error.request_id = body_id if isinstance(body_id, str) else None
+    return error
 
 
 def body_error(body: object) -> tuple[str | None, str | None]:
@@ -172,8 +257,11 @@ def body_error(body: object) -> tuple[str | None, str | None]:
 
 
 def midstream_error(provider: str, model: str, body: object) -> e.ChatError:
-    """An error object that arrived inside an HTTP 200 stream."""
+    """An error object that arrived inside an HTTP 200 stream (an ``error`` event, a chunk
+    with an ``error`` field, ``finish_reason: "error"``)."""
     message, code = body_error(body)
+    if message is None and isinstance(body, Mapping) and isinstance(body.get("error"), str):
+        message = body["error"]  # some servers (llama.cpp, Ollama) send {"error": "text"}
     code_l = (code or "").lower()
     if "overloaded" in code_l:
         return e.ProviderUnavailable(

@@ -20,6 +20,7 @@ from chat_core.sse_decode import SSEEvent
 from chat_core.types import (
     ChatRequest,
     FinishReport,
+    ReasoningDelta,
     StreamStatus,
     TextDelta,
     UpstreamEvent,
@@ -30,6 +31,16 @@ DEFAULT_MAX_TOKENS = 4096
 """Anthropic requires an explicit bound; this one is used when the request sets none."""
 
 
+def sdk_base_url(base_url: str | None) -> str | None:
+    """The SDK's base URL: the server root. People often copy the API's ``.../v1`` (the form
+    OpenAI-compatible servers want); the SDK adds ``/v1/messages`` itself, so a trailing
+    ``/v1`` is dropped rather than reaching ``/v1/v1/messages``."""
+    if not base_url:
+        return None
+    trimmed = base_url.rstrip("/")
+    return trimmed[: -len("/v1")] if trimmed.endswith("/v1") else trimmed
+
+
 class AnthropicProvider:
     name = "anthropic"
     label = "Anthropic"
@@ -38,13 +49,13 @@ class AnthropicProvider:
     def __init__(self, api_key: str | None, base_url: str | None = None) -> None:
         if not api_key:
             raise e.ConfigurationError(
-                "No Anthropic API key is configured. Add one in the sidebar, in "
-                ".streamlit/secrets.toml (ANTHROPIC_API_KEY) or in the environment.",
+                "No Anthropic API key is configured. Enter one, or set ANTHROPIC_API_KEY in "
+                ".streamlit/secrets.toml or in the environment.",
                 provider=self.label,
             )
         self._base_url = base_url
         self._client = anthropic.Anthropic(
-            api_key=api_key, base_url=base_url or None, max_retries=0
+            api_key=api_key, base_url=sdk_base_url(base_url), max_retries=0
         )
 
     def warm(self) -> None:
@@ -83,44 +94,95 @@ class AnthropicProvider:
         )
 
 
+STOP_REASONS: dict[str, StreamStatus] = {
+    # https://docs.anthropic.com/en/api/handling-stop-reasons
+    "end_turn": StreamStatus.COMPLETE,
+    "stop_sequence": StreamStatus.COMPLETE,
+    "max_tokens": StreamStatus.LENGTH,
+    "model_context_window_exceeded": StreamStatus.LENGTH,
+    "refusal": StreamStatus.FILTERED,
+    # A paused server-tool turn or a tool call is not an answer Streamchat can finish.
+    "pause_turn": StreamStatus.OTHER,
+    "tool_use": StreamStatus.OTHER,
+}
+"""Each raw ``stop_reason`` and what it means; any other is ``OTHER``, kept by name."""
+
+
 class AnthropicUpstream(SSEUpstream):
-    """Messages stream events (``event:`` names; STREAMLIT_NOTES 15)."""
+    """Messages stream events (``event:`` names): ``text_delta`` is answer text,
+    ``thinking_delta`` reasoning (extended thinking); ``signature_delta``, ``ping`` and block
+    boundaries carry nothing to show. ``message_stop`` ends the answer."""
 
     def convert(self, sse: SSEEvent) -> list[UpstreamEvent] | None:
         kind = sse.event
         if kind in _SKIPPED:
             return []
         data = json.loads(sse.data)
-        if not isinstance(data, dict):
+        if type(data) is not dict:
             return []
         kind = kind or data.get("type")
         if kind == "content_block_delta":
-            delta = data.get("delta") or {}
-            if delta.get("type") == "text_delta" and delta.get("text"):
-                return [TextDelta(delta["text"])]
+            delta = data.get("delta")
+            if type(delta) is dict:
+                delta_type = delta.get("type")
+                if delta_type == "text_delta":
+                    text = delta.get("text")
+                    if text and type(text) is str:
+                        return [TextDelta(text)]
+                elif delta_type == "thinking_delta":
+                    thinking = delta.get("thinking")
+                    if thinking and type(thinking) is str:
+                        return [ReasoningDelta(thinking)]
         elif kind == "message_start":
-            usage = (data.get("message") or {}).get("usage") or {}
-            return [UsageReport(input_tokens=usage.get("input_tokens"))]
+            message = data.get("message")
+            usage = message.get("usage") if type(message) is dict else None
+            if type(usage) is dict:
+                return [UsageReport(input_tokens=_count(usage.get("input_tokens")))]
         elif kind == "message_delta":
-            out: list[UpstreamEvent] = [
-                UsageReport(output_tokens=(data.get("usage") or {}).get("output_tokens"))
-            ]
-            stop_reason = (data.get("delta") or {}).get("stop_reason")
+            out: list[UpstreamEvent] = []
+            usage = data.get("usage")
+            if type(usage) is dict:
+                out.append(UsageReport(output_tokens=_count(usage.get("output_tokens"))))
+            delta = data.get("delta")
+            stop_reason = delta.get("stop_reason") if type(delta) is dict else None
             if stop_reason is not None:
-                out.append(
-                    FinishReport(
-                        stop_reason,
-                        StreamStatus.LENGTH
-                        if stop_reason == "max_tokens"
-                        else StreamStatus.COMPLETE,
-                    )
-                )
+                self._stopped(stop_reason)
             return out
         elif kind == "message_stop":
             return END
         elif kind == "error":  # e.g. overloaded_error inside the 200 stream
             raise midstream_error(self.label, self.model, data)
         return []
+
+    def convert_whole(self, body: Any) -> list[UpstreamEvent]:
+        """A whole ``message`` object: its text and thinking blocks, stop reason and usage."""
+        out: list[UpstreamEvent] = []
+        if type(body) is not dict:
+            return out
+        content = body.get("content")
+        for block in content if type(content) is list else []:
+            if type(block) is not dict:
+                continue
+            if block.get("type") == "text" and type(block.get("text")) is str:
+                out.append(TextDelta(block["text"]))
+            elif block.get("type") == "thinking" and type(block.get("thinking")) is str:
+                out.append(ReasoningDelta(block["thinking"]))
+        usage = body.get("usage")
+        if type(usage) is dict:
+            out.append(
+                UsageReport(_count(usage.get("input_tokens")), _count(usage.get("output_tokens")))
+            )
+        if body.get("stop_reason") is not None:
+            self._stopped(body["stop_reason"])
+        return out
+
+    def _stopped(self, stop_reason: object) -> None:
+        reason = str(stop_reason)
+        self.finish = FinishReport(reason, STOP_REASONS.get(reason, StreamStatus.OTHER))
+
+
+def _count(value: object) -> int | None:
+    return value if type(value) is int and value >= 0 else None
 
 
 _SKIPPED = frozenset({"ping", "content_block_start", "content_block_stop"})

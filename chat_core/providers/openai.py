@@ -22,6 +22,7 @@ from chat_core.sse_decode import SSEEvent
 from chat_core.types import (
     ChatRequest,
     FinishReport,
+    ReasoningDelta,
     StreamStatus,
     TextDelta,
     UpstreamEvent,
@@ -49,8 +50,8 @@ class OpenAIProvider:
         self._base_url = base_url
         if not api_key and not compatible:
             raise e.ConfigurationError(
-                "No OpenAI API key is configured. Add one in the sidebar, in "
-                ".streamlit/secrets.toml (OPENAI_API_KEY) or in the environment.",
+                "No OpenAI API key is configured. Enter one, or set OPENAI_API_KEY in "
+                ".streamlit/secrets.toml or in the environment.",
                 provider=label,
             )
         # The SDK's own retries are off: the engine retries before the first token only and
@@ -100,36 +101,130 @@ class OpenAIProvider:
         )
 
 
+FINISH_REASONS: dict[str, StreamStatus] = {
+    # OpenAI (https://platform.openai.com/docs/api-reference/chat/object, finish_reason)
+    "stop": StreamStatus.COMPLETE,
+    "length": StreamStatus.LENGTH,
+    "content_filter": StreamStatus.FILTERED,
+    # Streamchat sends no tools: a tool call is not an answer it can show as complete.
+    "tool_calls": StreamStatus.OTHER,
+    "function_call": StreamStatus.OTHER,
+    # OpenAI-compatible servers: TGI (eos_token, stop_sequence), vLLM (abort: the server
+    # dropped the request), gateways that pass Anthropic's reasons through (LiteLLM).
+    "eos": StreamStatus.COMPLETE,
+    "eos_token": StreamStatus.COMPLETE,
+    "stop_sequence": StreamStatus.COMPLETE,
+    "end_turn": StreamStatus.COMPLETE,
+    "max_tokens": StreamStatus.LENGTH,
+    "abort": StreamStatus.INTERRUPTED,
+}
+"""Each raw ``finish_reason`` and what it means; any other is ``OTHER``, kept by name.
+``"error"`` (OpenRouter and others: the model failed mid-answer) is an error, never a status."""
+
+
 class OpenAIUpstream(SSEUpstream):
-    """Chat completion chunks: ``data: {chunk}`` lines, then ``data: [DONE]``."""
+    """Chat completion chunks: ``data: {chunk}`` lines, then ``data: [DONE]``.
+
+    Reads ``delta.content`` (a string, or a list of parts as Mistral sends it),
+    ``delta.reasoning_content`` (DeepSeek, vLLM) or else ``delta.reasoning`` (OpenRouter,
+    Ollama, newer vLLM), ``finish_reason`` and ``usage`` (with
+    ``completion_tokens_details.reasoning_tokens``). Only the first choice is read."""
 
     def convert(self, sse: SSEEvent) -> list[UpstreamEvent] | None:
         if sse.data.startswith("[DONE]"):
             return END
         chunk = json.loads(sse.data)
-        if not isinstance(chunk, dict):
+        if type(chunk) is not dict:
             return []
         if chunk.get("error") or sse.event == "error":
             raise midstream_error(self.label, self.model, chunk)  # an error inside the 200 stream
         out: list[UpstreamEvent] = []
-        usage = chunk.get("usage")
-        if usage:
-            out.append(UsageReport(usage.get("prompt_tokens"), usage.get("completion_tokens")))
         choices = chunk.get("choices")
-        if choices:
+        if choices and type(choices) is list:
             choice = choices[0]
-            text = (choice.get("delta") or {}).get("content")
-            if text:
-                out.append(TextDelta(text))
-            finish_reason = choice.get("finish_reason")
-            if finish_reason is not None:
-                out.append(
-                    FinishReport(
-                        finish_reason,
-                        StreamStatus.LENGTH if finish_reason == "length" else StreamStatus.COMPLETE,
-                    )
-                )
+            if type(choice) is dict:
+                delta = choice.get("delta")
+                if type(delta) is dict:
+                    _read_message(delta, out)
+                finish_reason = choice.get("finish_reason")
+                if finish_reason is not None:
+                    self._finished(finish_reason, chunk)
+        usage = chunk.get("usage")
+        if usage and type(usage) is dict:
+            out.append(_usage(usage))
         return out
+
+    def convert_whole(self, body: Any) -> list[UpstreamEvent]:
+        """A ``chat.completion`` object: ``choices[0].message`` instead of deltas."""
+        out: list[UpstreamEvent] = []
+        if type(body) is not dict:
+            return out
+        choices = body.get("choices")
+        if choices and type(choices) is list and type(choices[0]) is dict:
+            message = choices[0].get("message")
+            if type(message) is dict:
+                _read_message(message, out)
+            finish_reason = choices[0].get("finish_reason")
+            if finish_reason is not None:
+                self._finished(finish_reason, body)
+        usage = body.get("usage")
+        if usage and type(usage) is dict:
+            out.append(_usage(usage))
+        return out
+
+    def _finished(self, finish_reason: object, chunk: dict[str, Any]) -> None:
+        reason = str(finish_reason)
+        if reason == "error":
+            raise midstream_error(self.label, self.model, chunk)
+        self.finish = FinishReport(reason, FINISH_REASONS.get(reason, StreamStatus.OTHER))
+
+
+def _read_message(delta: dict[str, Any], out: list[UpstreamEvent]) -> None:
+    """Reasoning, then text, of one delta (or a whole message) into ``out``."""
+    reasoning = delta.get("reasoning_content")
+    if not reasoning or type(reasoning) is not str:
+        # Servers that send both carry the same text in both: read one.
+        reasoning = delta.get("reasoning")
+    if reasoning and type(reasoning) is str:
+        out.append(ReasoningDelta(reasoning))
+    content = delta.get("content")
+    if content:
+        if type(content) is str:
+            out.append(TextDelta(content))
+        else:
+            _read_parts(content, out)
+
+
+def _read_parts(content: object, out: list[UpstreamEvent]) -> None:
+    """``content`` as a list of parts (Mistral: ``[{"type": "text", "text": "…"}]``, with
+    ``{"type": "thinking", "thinking": [parts]}`` for its reasoning models); other parts and
+    types are skipped."""
+    parts = content if type(content) is list else [content]
+    for part in parts:
+        if type(part) is not dict:
+            continue
+        kind = part.get("type")
+        text = part.get("text")
+        if kind == "text" and text and type(text) is str:
+            out.append(TextDelta(text))
+        elif kind == "thinking":
+            inner: list[UpstreamEvent] = []
+            _read_parts(part.get("thinking"), inner)
+            out.extend(ReasoningDelta(ev.text) for ev in inner if isinstance(ev, TextDelta))
+
+
+def _usage(usage: dict[str, Any]) -> UsageReport:
+    details = usage.get("completion_tokens_details")
+    reasoning = details.get("reasoning_tokens") if type(details) is dict else None
+    return UsageReport(
+        _count(usage.get("prompt_tokens")),
+        _count(usage.get("completion_tokens")),
+        _count(reasoning),
+    )
+
+
+def _count(value: object) -> int | None:
+    return value if type(value) is int and value >= 0 else None
 
 
 def compatible_label(base_url: str | None) -> str:

@@ -216,11 +216,10 @@ def test_decode_events_follows_the_sse_format() -> None:
         "event:ping",
         "data: {}",
         "",
-        "data: [DONE]",  # no blank line at the end: still an event
+        "data: [DONE]",  # no blank line at the end: dropped, as the SDKs and the spec do
     ]
     assert list(decode_events(body)) == [
         SSEEvent("message_start", '{"a": 1}'),
         SSEEvent(None, "no space\n two spaces keep one"),
         SSEEvent("ping", "{}"),
-        SSEEvent(None, "[DONE]"),
     ]
