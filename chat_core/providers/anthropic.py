@@ -136,8 +136,12 @@ class AnthropicUpstream(SSEUpstream):
         elif kind == "message_start":
             message = data.get("message")
             usage = message.get("usage") if type(message) is dict else None
-            if type(usage) is dict:
-                return [UsageReport(input_tokens=_count(usage.get("input_tokens")))]
+            if type(usage) is dict:  # output_tokens: a first count, replaced by message_delta's
+                return [
+                    UsageReport(
+                        _count(usage.get("input_tokens")), _count(usage.get("output_tokens"))
+                    )
+                ]
         elif kind == "message_delta":
             out: list[UpstreamEvent] = []
             usage = data.get("usage")
