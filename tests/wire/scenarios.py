@@ -74,6 +74,7 @@ class Scenario:
     """Send exactly these bytes as the streamed body (a recorded transcript), in HTTP chunks of
     ``raw_chunk`` bytes, ignoring the fields that shape a generated stream."""
     raw_chunk: int = 61
+    raw_content_type: str = "text/event-stream; charset=utf-8"
     name: str = "custom"
 
     def __post_init__(self) -> None:

@@ -296,7 +296,10 @@ class WireServer:
             plan.epilogue = b""
         rec.status = 200
         h.send_response(200)
-        h.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        h.send_header(
+            "Content-Type",
+            sc.raw_content_type if sc.raw is not None else "text/event-stream; charset=utf-8",
+        )
         h.send_header("Cache-Control", "no-cache")
         h.send_header("Transfer-Encoding", "chunked")
         for k, v in (id_header, *sc.headers):
