@@ -39,6 +39,14 @@ from chat_core.stream import ChatStream, StreamResult
 from chat_core.types import ChatRequest, StreamStatus
 
 STOPPED_MARK = "[stopped]"
+END_MARKS: dict[StreamStatus, str] = {
+    StreamStatus.STOPPED: STOPPED_MARK,
+    StreamStatus.LENGTH: "[cut off: max tokens reached]",
+    StreamStatus.FILTERED: "[filtered by the provider]",
+    StreamStatus.INTERRUPTED: "[interrupted: the answer ended before the provider finished]",
+}
+"""The mark after an answer that did not simply complete (``OTHER`` names its reason)."""
+DIM, RESET = "\033[2m", "\033[0m"
 QUIT_WORDS = frozenset({"quit", "exit"})
 
 EPILOG = f"""\
@@ -110,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--timeout", type=float, default=60.0, help="seconds to wait for the provider (default: 60)"
     )
+    parser.add_argument(
+        "--show-reasoning",
+        action="store_true",
+        help="print a reasoning model's thinking (dimmed) before its answer",
+    )
     return parser
 
 
@@ -147,6 +160,7 @@ class TerminalChat:
         max_tokens: int | None = None,
         timeout_s: float = 60.0,
         show_metrics: bool = False,
+        show_reasoning: bool = False,
         stdin: TextIO = sys.stdin,
         stdout: TextIO = sys.stdout,
         stderr: TextIO = sys.stderr,
@@ -159,6 +173,7 @@ class TerminalChat:
         self.max_tokens = max_tokens
         self.timeout_s = timeout_s
         self.show_metrics = show_metrics
+        self.show_reasoning = show_reasoning
         self.stdin = stdin
         self.stdout = stdout
         self.stderr = stderr
@@ -247,12 +262,29 @@ class TerminalChat:
         with self._lock:
             self._current = stream
             self._stop_requested = False
+        shown = 0  # characters of reasoning printed so far
+
+        def show_reasoning() -> None:
+            nonlocal shown
+            reasoning = stream.reasoning
+            if self.show_reasoning and len(reasoning) > shown:
+                self._write(self._dim(reasoning[shown:]))
+                shown = len(reasoning)
+
         try:
             self._write("Assistant: ")
-            for frame in stream.frames(0.0, on_notice=self._notice):
+            answering = False
+            for frame in stream.frames(0.0, on_notice=self._notice, on_idle=show_reasoning):
+                if not answering:
+                    show_reasoning()
+                    if shown:
+                        self._write("\n\n")
+                    answering = True
                 turn.content += frame
                 self._write(frame)
             result = stream.wait()
+            if not answering:
+                show_reasoning()
         finally:
             with self._lock:
                 self._current = None
@@ -261,11 +293,15 @@ class TerminalChat:
         turn.content = result.text
         turn.status = result.status
         turn.metrics = result.metrics
-        if result.status is StreamStatus.STOPPED:
-            self._write(f" {STOPPED_MARK}" if result.text else STOPPED_MARK)
-        elif result.status is StreamStatus.LENGTH:
-            self._write(" [cut off: max tokens reached]")
+        mark = self._end_mark(result)
+        if mark:
+            self._write(f" {mark}" if result.text or shown else mark)
         self._write("\n")
+        if result.reasoning and not self.show_reasoning:
+            self._say(
+                self._dim(f"(the model also reasoned: {len(result.reasoning)} characters; ")
+                + self._dim("--show-reasoning prints them)")
+            )
         if result.error is not None:
             turn.error = result.error.user_message
             turn.error_kind = result.error.kind
@@ -275,6 +311,23 @@ class TerminalChat:
         return result
 
     # -- output -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _end_mark(result: StreamResult) -> str:
+        """``[cut off …]``, ``[filtered …]``, … or "" for a complete answer or an error."""
+        status = result.status
+        if status is StreamStatus.LENGTH and not result.text and result.reasoning:
+            return "[cut off while thinking: raise max tokens]"
+        if status is StreamStatus.FILTERED and not result.text:
+            return "The model declined to answer. [filtered by the provider]"
+        if status is StreamStatus.OTHER:
+            return f"[ended by the provider: {result.finish_reason or 'unknown reason'}]"
+        return END_MARKS.get(status, "")
+
+    def _dim(self, text: str) -> str:
+        """Dimmed on a terminal; plain when the output is piped."""
+        isatty = getattr(self.stdout, "isatty", None)
+        return f"{DIM}{text}{RESET}" if callable(isatty) and isatty() else text
 
     def _close_current(self) -> None:
         with self._lock:
@@ -323,5 +376,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_tokens=args.max_tokens,
         timeout_s=args.timeout,
         show_metrics=args.metrics,
+        show_reasoning=args.show_reasoning,
     )
     return chat.run()

@@ -37,7 +37,7 @@ BASE_URL_VARS: dict[str, str] = {
 }
 DEFAULT_COMPATIBLE_BASE_URL = "http://localhost:11434/v1"
 MODELS: dict[str, tuple[str, ...]] = {
-    "demo": ("demo-1",),
+    "demo": ("demo-1", "demo-reasoning"),
     "openai": ("gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1", "o4-mini"),
     # claude-sonnet-4-5 is the default asked for; the SDK marks it end-of-life on 2026-11-30.
     "anthropic": (

@@ -2,8 +2,11 @@
 
 Per frame ``data: {"content": "…"}``; at the end ``data: {"done": true, "metrics": {…}}`` with
 the seed's metrics keys first; a failure as ``data: {"error": {"message": …, "retryable": …}}``
-after whatever text had arrived. While a retry waits, ``data: {"notice": "…"}``. Every event
-is one ``data:`` line (JSON escapes newlines).
+after whatever text had arrived. While a retry waits, ``data: {"notice": "…"}``. A reasoning
+model's thinking comes as ``data: {"reasoning": "…"}`` events (before and apart from the
+answer's ``content``). The ``done`` event also carries ``status`` (complete, stopped, length,
+filtered, interrupted, other) and the provider's raw ``finish_reason``. Every event is one
+``data:`` line (JSON escapes newlines).
 
 The encoders are pure; ``sse_events`` (blocking) and ``aiter_sse`` (asyncio, for ASGI
 servers) turn a ``ChatStream`` into bytes and cancel it when the consumer goes away.
@@ -45,6 +48,12 @@ def content_event(text: str) -> bytes:
     return encode_event({"content": text})
 
 
+def reasoning_event(text: str) -> bytes:
+    """Part of a reasoning model's thinking; clients that only know the seed's events ignore
+    it."""
+    return encode_event({"reasoning": text})
+
+
 def notice_event(text: str) -> bytes:
     """A retry notice while the answer waits ("Rate limited by OpenAI — retrying in 2 s");
     clients that only know the seed's three events ignore it."""
@@ -56,25 +65,46 @@ def done_event(metrics: StreamMetrics | Mapping[str, Any]) -> bytes:
     return encode_event({"done": True, "metrics": data})
 
 
-def error_event(message: str, *, retryable: bool = False, kind: str | None = None) -> bytes:
+def error_event(
+    message: str,
+    *,
+    retryable: bool = False,
+    kind: str | None = None,
+    request_id: str | None = None,
+) -> bytes:
     error: dict[str, Any] = {"message": message, "retryable": retryable}
     if kind is not None:
         error["kind"] = kind
+    if request_id is not None:
+        error["request_id"] = request_id
     return encode_event({"error": error})
 
 
 def chat_error_event(error: ChatError) -> bytes:
-    """The error event for a ``ChatError``: its ``user_message``, never internals."""
-    return error_event(error.user_message, retryable=error.retryable, kind=error.kind)
+    """The error event for a ``ChatError``: its ``user_message`` (and the provider's request
+    id, to quote to its support), never internals."""
+    return error_event(
+        error.user_message,
+        retryable=error.retryable,
+        kind=error.kind,
+        request_id=getattr(error, "request_id", None),
+    )
 
 
 def end_event(result: StreamResult) -> bytes:
-    """``done`` (complete, stopped or cut off; the status is in the metrics) or ``error``."""
+    """``done`` with the status and finish reason (every ending but an error), or ``error``."""
     if result.status is StreamStatus.ERROR:
         if result.error is not None:
             return chat_error_event(result.error)
         return error_event("The answer failed.")
-    return done_event(result.metrics)
+    return encode_event(
+        {
+            "done": True,
+            "status": str(result.status),
+            "finish_reason": result.finish_reason,
+            "metrics": result.metrics.to_dict(),
+        }
+    )
 
 
 def sse_events(stream: ChatStream, *, min_interval_s: float = 0.05) -> Iterator[bytes]:
@@ -83,14 +113,20 @@ def sse_events(stream: ChatStream, *, min_interval_s: float = 0.05) -> Iterator[
     Closing the generator early (the client went away) cancels the stream.
     """
     notices: list[str] = []
+    reasoning = _ReasoningCursor(stream)
     try:
+        # A generator cannot send from frames()'s idle callback: reasoning goes out with the
+        # next answer frame (or at the end). aiter_sse sends it live.
         for frame in stream.frames(min_interval_s, on_notice=notices.append):
             while notices:
                 yield notice_event(notices.pop(0))
+            yield from reasoning.events()
             yield content_event(frame)
         for notice in notices:
             yield notice_event(notice)
-        yield end_event(stream.wait())
+        result = stream.wait()
+        yield from reasoning.events()
+        yield end_event(result)
     finally:
         if not stream.done:
             stream.cancel()
@@ -117,10 +153,21 @@ async def aiter_sse(
         with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(queue.put_nowait, item)
 
+    reasoning = _ReasoningCursor(stream)
+
+    def put_reasoning() -> None:
+        for event in reasoning.events():
+            put(event)
+
     def pump() -> None:
         try:
-            for frame in stream.frames(min_interval_s, on_notice=lambda n: put(notice_event(n))):
+            for frame in stream.frames(
+                min_interval_s, on_notice=lambda n: put(notice_event(n)), on_idle=put_reasoning
+            ):
+                put_reasoning()
                 put(content_event(frame))
+            stream.wait()
+            put_reasoning()
         finally:
             put(None)
 
@@ -142,6 +189,20 @@ async def aiter_sse(
     finally:
         if not stream.done:
             stream.cancel()
+
+
+class _ReasoningCursor:
+    """The reasoning of a stream not yet sent, as events (read on the consuming thread)."""
+
+    def __init__(self, stream: ChatStream) -> None:
+        self._stream = stream
+        self._sent = 0
+
+    def events(self) -> Iterator[bytes]:
+        reasoning = self._stream.reasoning
+        if len(reasoning) > self._sent:
+            yield reasoning_event(reasoning[self._sent :])
+            self._sent = len(reasoning)
 
 
 def parse_events(lines: Iterable[str]) -> Iterator[dict[str, Any]]:

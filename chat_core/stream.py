@@ -447,10 +447,10 @@ class ChatStream:
                         if not event.text:
                             continue
                         recorder.reasoning(self._clock(), len(event.text))
+                        # Not a wake-up for consumers waiting for answer text: they read
+                        # ``reasoning`` when idle (``frames(on_idle=...)``), at their own pace.
                         with self._cond:
                             self._reasoning.append(event.text)
-                            if self._consumer_waiting:
-                                self._cond.notify_all()
                     elif isinstance(event, UsageReport):
                         recorder.usage(
                             event.input_tokens, event.output_tokens, event.reasoning_tokens

@@ -3,7 +3,8 @@
 It is what a newcomer gets when no key is configured, and what UI tests use. Answers
 reflect the prompt and contain a heading, a list, code and a table, so every rendering
 path is exercised. Time to first token and chunk rate are configurable; ``close()`` wakes
-a sleeping stream at once.
+a sleeping stream at once. The model ``demo-reasoning`` thinks first: about a second of
+reasoning (``ReasoningDelta``), then the answer, as reasoning models stream it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from chat_core.types import (
     ChatRequest,
     FinishReport,
+    ReasoningDelta,
     StreamStatus,
     TextDelta,
     UpstreamEvent,
@@ -25,6 +27,9 @@ from chat_core.types import (
 )
 
 CHARS_PER_TOKEN = 4
+REASONING_MODEL = "demo-reasoning"
+REASONING_S = 1.0
+"""How long ``demo-reasoning`` thinks before answering (when the demo is paced at all)."""
 
 
 class DemoProvider:
@@ -61,6 +66,7 @@ class DemoProvider:
             max_tokens=request.max_tokens,
             ttft_s=self.ttft_s,
             chunks_per_s=self.chunks_per_s,
+            reasoning=demo_reasoning(prompt) if request.model == REASONING_MODEL else "",
         )
 
 
@@ -73,8 +79,13 @@ class DemoUpstream:
         max_tokens: int | None,
         ttft_s: float,
         chunks_per_s: float,
+        reasoning: str = "",
     ) -> None:
         self._answer = answer
+        self._reasoning = reasoning
+        self._reasoning_interval_s = (
+            REASONING_S / max(1, sum(1 for _ in chunk_text(reasoning))) if chunks_per_s > 0 else 0.0
+        )
         self._input_tokens = input_tokens
         self._max_tokens = max_tokens
         self._ttft_s = ttft_s
@@ -87,21 +98,31 @@ class DemoUpstream:
             return
         limit = None if self._max_tokens is None else self._max_tokens * CHARS_PER_TOKEN
         sent = 0
+        for piece in chunk_text(self._reasoning):  # thinking counts against max_tokens too
+            if limit is not None and sent + len(piece) > limit:
+                yield UsageReport(output_tokens=_tokens(sent), reasoning_tokens=_tokens(sent))
+                yield FinishReport("length", StreamStatus.LENGTH)
+                return
+            sent += len(piece)
+            yield ReasoningDelta(piece)
+            if self._reasoning_interval_s and self._closed.wait(self._reasoning_interval_s):
+                return
+        reasoning_tokens = _tokens(sent) if self._reasoning else None
         for piece in chunk_text(self._answer):
             if limit is not None and sent + len(piece) > limit:
                 piece = piece[: max(0, limit - sent)]
                 if piece:
                     sent += len(piece)
                     yield TextDelta(piece)
-                yield UsageReport(output_tokens=_tokens(sent))
+                yield UsageReport(output_tokens=_tokens(sent), reasoning_tokens=reasoning_tokens)
                 yield FinishReport("length", StreamStatus.LENGTH)
                 return
             sent += len(piece)
             yield TextDelta(piece)
             if self._interval_s and self._closed.wait(self._interval_s):
                 return
-        yield UsageReport(output_tokens=_tokens(sent))
-        yield FinishReport()
+        yield UsageReport(output_tokens=_tokens(sent), reasoning_tokens=reasoning_tokens)
+        yield FinishReport("stop")
 
     def close(self) -> None:
         self._closed.set()
@@ -126,6 +147,17 @@ def chunk_text(text: str) -> Iterator[str]:
     """Token-like pieces: leading white space plus up to six characters."""
     for match in _PIECE.finditer(text):
         yield match.group(0)
+
+
+def demo_reasoning(prompt: str) -> str:
+    """What ``demo-reasoning`` thinks before answering ``prompt`` (deterministic)."""
+    topic = _topic(" ".join(prompt.split()))
+    return (
+        f"The person asks about {topic}. First, what do they most likely need: an overview, "
+        "an example or a decision? An overview with one small example covers the common case. "
+        "I should keep each point short, show a few lines of code and a table of the steps, "
+        "and say plainly that this is a simulated answer."
+    )
 
 
 def _topic(prompt: str) -> str:

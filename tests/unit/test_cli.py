@@ -288,3 +288,26 @@ def test_end_of_input_during_nothing_exits_zero(wire: WireServer) -> None:
     assert result.returncode == 0
     assert result.stdout == ""
     assert wire.requests == []
+
+
+def test_each_ending_is_marked_after_the_answer(wire: WireServer) -> None:
+    done = run_chat(
+        "#wire:filter\n#wire:refusal\n#wire:truncated\n",
+        "--provider",
+        "openai",
+        env=chat_env(wire),
+    )
+    assert "Here is how to [filtered by the provider]" in done.stdout
+    assert "The model declined to answer. [filtered by the provider]" in done.stdout
+    assert "One, two, three [interrupted:" in done.stdout
+
+
+def test_reasoning_is_printed_only_with_show_reasoning(wire: WireServer) -> None:
+    hidden = run_chat("#wire:reasoning:0.2\n", "--provider", "openai", env=chat_env(wire))
+    assert "The person wants" not in hidden.stdout
+    assert "--show-reasoning prints them" in hidden.stdout
+    shown = run_chat(
+        "#wire:reasoning:0.2\n", "--provider", "openai", "--show-reasoning", env=chat_env(wire)
+    )
+    thinking = shown.stdout.index("The person wants a short answer.")
+    assert thinking < shown.stdout.index("You said: #wire:reasoning")

@@ -223,3 +223,31 @@ def test_decode_events_follows_the_sse_format() -> None:
         SSEEvent(None, "no space\n two spaces keep one"),
         SSEEvent("ping", "{}"),
     ]
+
+
+def test_reasoning_streams_as_its_own_events_before_the_answer(wire: WireServer) -> None:
+    async def collect() -> list[dict[str, Any]]:
+        body = b""
+        async for chunk in aiter_sse(ask(openai_at(wire), "#wire:reasoning:1"), heartbeat_s=30):
+            body += chunk
+        return decode(body)
+
+    events = aio.run(collect())
+    reasoning = [e["reasoning"] for e in events if "reasoning" in e]
+    content = [e["content"] for e in events if "content" in e]
+    assert "".join(reasoning).startswith("The person wants a short answer.")
+    assert "".join(content).startswith("You said: #wire:reasoning")
+    first_content = next(i for i, e in enumerate(events) if "content" in e)
+    assert any("reasoning" in e for e in events[:first_content])
+    assert len(reasoning) > 1, "reasoning was not sent as it arrived"
+    assert events[-1]["done"] is True and events[-1]["status"] == "complete"
+
+
+def test_the_final_event_names_filtered_and_interrupted_endings(wire: WireServer) -> None:
+    filtered = decode(b"".join(sse_events(ask(openai_at(wire), "#wire:filter"))))
+    assert (filtered[-1]["status"], filtered[-1]["finish_reason"]) == (
+        "filtered",
+        "content_filter",
+    )
+    cut = decode(b"".join(sse_events(ask(openai_at(wire), "#wire:truncated"))))
+    assert cut[-1]["status"] == "interrupted"

@@ -382,3 +382,29 @@ def test_poll_returns_new_chunks_without_waiting() -> None:
     gate.set()
     stream.wait(5)
     assert stream.poll(2) == (["c"], True)
+
+
+def test_the_demo_reasoning_model_thinks_before_it_answers() -> None:
+    from chat_core.providers.demo import DemoProvider
+
+    request = ChatRequest(messages=(Message("user", "streaming"),), model="demo-reasoning")
+    result = ChatStream(DemoProvider(ttft_s=0, chunks_per_s=0), request).wait(10)
+    assert result.status is StreamStatus.COMPLETE
+    assert result.reasoning.startswith("The person asks about streaming.")
+    assert result.text.startswith("### About: streaming")
+    assert result.reasoning not in result.text
+    assert result.metrics.reasoning_tokens is not None
+    assert result.metrics.time_to_first_answer_token is not None
+
+
+def test_reasoning_tokens_do_not_count_as_answer_speed() -> None:
+    from chat_core.metrics import MetricsRecorder
+
+    recorder = MetricsRecorder("p", "m", started_at_s=0.0, wall_start=0.0)
+    recorder.reasoning(1.0, 10)
+    recorder.chunk(3.0, 4)
+    recorder.usage(5, 100, 80)
+    metrics = recorder.finish(5.0, StreamStatus.COMPLETE)
+    assert (metrics.ttft_s, metrics.time_to_first_answer_token) == (1.0, 3.0)
+    assert metrics.tokens_per_s == 10.0  # (100 - 80) answer tokens over the 2 s of answer
+    assert metrics.char_count == 4 and metrics.reasoning_chars == 10
