@@ -15,6 +15,16 @@ fi
 echo "== installing Python test dependencies"
 python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 
+# LLMock, the third-party OpenAI/Anthropic mock server of tests/providers/test_third_party_server.py,
+# lives in its own virtual environment: its FastAPI/pydantic pins must not move ours.
+LLMOCK_VENV="${STREAMCHAT_LLMOCK_VENV:-$HOME/.cache/streamchat/llmock-venv}"
+if [ ! -x "$LLMOCK_VENV/bin/llmock" ]; then
+  echo "== installing LLMock (third-party mock server) in $LLMOCK_VENV"
+  python -m venv "$LLMOCK_VENV"
+  "$LLMOCK_VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements-llmock.txt
+fi
+export STREAMCHAT_LLMOCK="$LLMOCK_VENV/bin/llmock"
+
 echo "== ruff check + ruff format --check + mypy --strict chat_core"
 python -m ruff check .
 python -m ruff format --check .
