@@ -288,7 +288,10 @@ def transport_error(
     where = f" at {base_url}" if base_url else ""
     chain = _chain(exc)
     if any(
-        isinstance(c, json.JSONDecodeError | httpx2.DecodingError | httpx2.SSEError) for c in chain
+        isinstance(
+            c, json.JSONDecodeError | UnicodeDecodeError | httpx2.DecodingError | httpx2.SSEError
+        )
+        for c in chain
     ):
         return e.ProtocolError(
             f"{provider} sent a garbled stream{' mid-answer' if started else ''}.",

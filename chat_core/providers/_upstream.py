@@ -22,6 +22,7 @@ How an answer ends (the same for every provider):
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -44,6 +45,8 @@ from chat_core.types import (
     TextDelta,
     UpstreamEvent,
 )
+
+log = logging.getLogger(__name__)
 
 END = None
 """What ``convert`` returns for the event that ends the answer (``[DONE]``, ``message_stop``)."""
@@ -117,9 +120,17 @@ class SSEUpstream:
         except Exception as exc:  # drops, timeouts, garbled JSON (raw httpx2 or json errors)
             if self._closed.is_set():
                 return
-            error = transport_error(
-                exc, provider=self.label, base_url=self._base_url, started=started
-            )
+            if isinstance(exc, httpx2.HTTPError | httpx2.StreamError | OSError | ValueError):
+                error = transport_error(
+                    exc, provider=self.label, base_url=self._base_url, started=started
+                )
+            else:  # a shape nobody anticipated: say so, not "the connection dropped"
+                log.exception("could not read the %s stream", self.label)
+                error = e.ProtocolError(
+                    f"{self.label} sent a stream Streamchat could not read"
+                    f"{' mid-answer' if started else ''}; the text received so far is kept.",
+                    provider=self.label,
+                )
             error.request_id = self.request_id
             raise error from exc
 

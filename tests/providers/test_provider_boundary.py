@@ -135,3 +135,36 @@ def test_the_stream_reports_a_result_even_when_a_callback_raises_a_base_exceptio
     result = stream.wait(10)
     assert result.status is StreamStatus.ERROR
     assert result.error is not None and "Something went wrong" in result.error.user_message
+
+
+ODD_OPENAI = (
+    b'data: {"choices": "not a list"}\n\n'
+    b"data: [1, 2]\n\n"
+    b'data: "a string"\n\n'
+    b'data: {"choices": [{"delta": {"content": 5, "reasoning": ["x"]}}]}\n\n'
+    b'data: {"choices": [{"delta": null, "finish_reason": null}], "usage": "n/a"}\n\n'
+    b'data: {"choices": [{"delta": {"content": {"type": "text", "text": "kept"}}}]}\n\n'
+    b'data: {"choices": [{"delta": {"content": [1, {"type": "image_url"}]}}]}\n\n'
+    b'data: {"choices": [{"delta": {}, "finish_reason": "stop"}], '
+    b'"usage": {"prompt_tokens": "3", "completion_tokens": 2.5}}\n\n'
+    b"data: [DONE]\n\n"
+)
+ODD_ANTHROPIC = (
+    b'event: message_start\ndata: {"type": "message_start", "message": null}\n\n'
+    b'event: brand_new_event\ndata: {"type": "brand_new_event"}\n\n'
+    b'event: content_block_delta\ndata: {"type": "content_block_delta", "delta": "x"}\n\n'
+    b'event: content_block_delta\ndata: {"type": "content_block_delta", '
+    b'"delta": {"type": "citations_delta", "citation": {}}}\n\n'
+    b'event: content_block_delta\ndata: {"type": "content_block_delta", '
+    b'"delta": {"type": "text_delta", "text": "kept"}}\n\n'
+    b'event: message_delta\ndata: {"type": "message_delta", "delta": null, "usage": []}\n\n'
+    b'event: message_delta\ndata: {"type": "message_delta", "delta": {"stop_reason": "end_turn"}}\n\n'
+    b'event: message_stop\ndata: {"type": "message_stop"}\n\n'
+)
+
+
+@pytest.mark.parametrize("name", PROVIDERS)
+def test_odd_types_and_unknown_events_never_crash_the_answer(name: str, wire: WireServer) -> None:
+    wire.enqueue(Scenario(raw=ODD_ANTHROPIC if name == "anthropic" else ODD_OPENAI))
+    result = run(provider_for(name, wire), retry=NO_RETRY).wait(10)
+    assert (result.status, result.text) == (StreamStatus.COMPLETE, "kept")
