@@ -351,6 +351,8 @@ class TerminalChat:
         self.stdout.flush()
         hint = " (trying again may help)" if error.retryable else ""
         self.stderr.write(f"Error: {error.user_message}{hint}\n")
+        if error.request_id:  # to quote to the provider's support
+            self.stderr.write(f"  request id: {error.request_id}\n")
         self.stderr.flush()
 
 

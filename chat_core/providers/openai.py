@@ -144,8 +144,8 @@ class OpenAIUpstream(SSEUpstream):
             choice = choices[0]
             if type(choice) is dict:
                 delta = choice.get("delta")
-                if type(delta) is dict:
-                    _read_message(delta, out)
+                if type(delta) is dict and _read_message(delta, out):
+                    self._refused = True
                 finish_reason = choice.get("finish_reason")
                 if finish_reason is not None:
                     self._finished(finish_reason, chunk)
@@ -162,8 +162,8 @@ class OpenAIUpstream(SSEUpstream):
         choices = body.get("choices")
         if choices and type(choices) is list and type(choices[0]) is dict:
             message = choices[0].get("message")
-            if type(message) is dict:
-                _read_message(message, out)
+            if type(message) is dict and _read_message(message, out):
+                self._refused = True
             finish_reason = choices[0].get("finish_reason")
             if finish_reason is not None:
                 self._finished(finish_reason, body)
@@ -172,15 +172,22 @@ class OpenAIUpstream(SSEUpstream):
             out.append(_usage(usage))
         return out
 
+    _refused = False
+    """The model answered in ``refusal`` instead of ``content`` (OpenAI's refusals)."""
+
     def _finished(self, finish_reason: object, chunk: dict[str, Any]) -> None:
         reason = str(finish_reason)
         if reason == "error":
             raise midstream_error(self.label, self.model, chunk)
-        self.finish = FinishReport(reason, FINISH_REASONS.get(reason, StreamStatus.OTHER))
+        status = FINISH_REASONS.get(reason, StreamStatus.OTHER)
+        if self._refused and status is StreamStatus.COMPLETE:
+            status = StreamStatus.FILTERED  # a refusal ends with "stop"
+        self.finish = FinishReport(reason, status)
 
 
-def _read_message(delta: dict[str, Any], out: list[UpstreamEvent]) -> None:
-    """Reasoning, then text, of one delta (or a whole message) into ``out``."""
+def _read_message(delta: dict[str, Any], out: list[UpstreamEvent]) -> bool:
+    """Reasoning, then text, of one delta (or a whole message) into ``out``; True if it held
+    refusal text (``delta.refusal``, shown as the answer: it is what the model said)."""
     reasoning = delta.get("reasoning_content")
     if not reasoning or type(reasoning) is not str:
         # Servers that send both carry the same text in both: read one.
@@ -193,6 +200,11 @@ def _read_message(delta: dict[str, Any], out: list[UpstreamEvent]) -> None:
             out.append(TextDelta(content))
         else:
             _read_parts(content, out)
+    refusal = delta.get("refusal")
+    if refusal and type(refusal) is str:
+        out.append(TextDelta(refusal))
+        return True
+    return False
 
 
 def _read_parts(content: object, out: list[UpstreamEvent]) -> None:

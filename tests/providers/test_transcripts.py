@@ -28,6 +28,7 @@ S = StreamStatus
 EXPECTED: dict[str, StreamStatus] = {
     "openai_basic": S.COMPLETE,
     "openai_length": S.LENGTH,
+    "openai_refusal": S.FILTERED,
     "openai_u2028": S.COMPLETE,
     "openai_crlf": S.COMPLETE,
     "openai_done_keepalive": S.COMPLETE,
@@ -110,6 +111,8 @@ def read_with_openai_sdk(wire: WireServer) -> Reading:
                 else:
                     reasoning.append(_parts(content, "thinking"))
                     text.append(_parts(content, "text"))
+                if isinstance(delta.refusal, str):  # what the model said, in its own field
+                    text.append(delta.refusal)
                 if choice.finish_reason is not None:
                     finish = choice.finish_reason
     except openai.APIError as exc:

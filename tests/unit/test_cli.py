@@ -311,3 +311,9 @@ def test_reasoning_is_printed_only_with_show_reasoning(wire: WireServer) -> None
     )
     thinking = shown.stdout.index("The person wants a short answer.")
     assert thinking < shown.stdout.index("You said: #wire:reasoning")
+
+
+def test_an_error_shows_the_providers_request_id(wire: WireServer) -> None:
+    done = run_chat("#wire:400\n", "--provider", "openai", env=chat_env(wire))
+    assert "request id: req_wire" in done.stderr
+    assert "sidebar" not in done.stderr
