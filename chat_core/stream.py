@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from types import TracebackType
 
-from chat_core.errors import ChatError, ProviderUnavailable, RateLimited, UnexpectedError
+from chat_core.errors import ChatError, UnexpectedError
 from chat_core.metrics import MetricsRecorder, StreamMetrics
 from chat_core.providers.base import Provider, Upstream
+from chat_core.retry import DEFAULT_RETRY, NO_RETRY, RetryPolicy, retry_notice
 from chat_core.types import (
     ChatRequest,
     FinishReport,
@@ -31,44 +31,19 @@ from chat_core.types import (
     UsageReport,
 )
 
+__all__ = [
+    "DEFAULT_RETRY",
+    "NO_RETRY",
+    "ChatStream",
+    "ErrorCallback",
+    "ResultCallback",
+    "RetryPolicy",
+    "StreamResult",
+]
+
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """Automatic retries of what the provider said is temporary, before the first token only;
-    never after text (or reasoning) has arrived.
-
-    Retried: answers with an HTTP status the provider marks retryable (408, 409, 429, 5xx,
-    529, or any status with ``x-should-retry: true``; ``x-should-retry: false`` wins) and
-    overload / rate-limit events inside a stream. A refused connection or a timeout of ours
-    is shown at once instead. At most ``max_retries`` times, waiting the provider's
-    ``retry-after`` or else ``backoff_s * 2**attempt`` less up to ``jitter`` of it (random, as
-    the SDKs do, so many clients do not come back in step), but never longer than
-    ``max_wait_s``: a longer wait is reported to the person instead.
-    """
-
-    max_retries: int = 2
-    backoff_s: float = 1.0
-    max_wait_s: float = 20.0
-    jitter: float = 0.25
-
-    def delay_for(self, error: ChatError, attempt: int) -> float | None:
-        if not error.retryable or attempt >= self.max_retries:
-            return None
-        if error.status is None and not isinstance(error, RateLimited | ProviderUnavailable):
-            return None
-        if error.retry_after_s is not None:
-            delay = error.retry_after_s
-        else:
-            delay = self.backoff_s * 2**attempt * (1 - self.jitter * random.random())
-        return delay if delay <= self.max_wait_s else None
-
-
-DEFAULT_RETRY = RetryPolicy()
-NO_RETRY = RetryPolicy(max_retries=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -477,7 +452,7 @@ class ChatStream:
                     status, error = StreamStatus.ERROR, exc
                     break
                 attempt += 1
-                self._notify(_retry_notice(exc, delay))
+                self._notify(retry_notice(exc, delay))
                 if self._cancelled.wait(delay):
                     status = StreamStatus.STOPPED
                     break
@@ -535,19 +510,6 @@ class ChatStream:
             callback(*args)
         except Exception:  # a caller's callback must not kill the stream
             log.exception("stream callback failed")
-
-
-def _retry_notice(error: ChatError, delay_s: float) -> str:
-    who = error.provider or "the provider"
-    if isinstance(error, RateLimited):
-        what = f"Rate limited by {who}"
-    else:
-        what = f"{who} is busy or unreachable"
-    return f"{what} — retrying in {_seconds(delay_s)}"
-
-
-def _seconds(value: float) -> str:
-    return f"{value:.0f} s" if value >= 1 else f"{value:.1f} s"
 
 
 def _close_quietly(upstream: Upstream) -> None:
