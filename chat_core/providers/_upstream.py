@@ -89,9 +89,8 @@ class SSEUpstream:
                 yield from self._whole(response)
                 return
             if content_type.startswith("text/html"):
-                raise e.ProtocolError(
-                    f"{self.label} answered with a web page instead of a stream: "
-                    f"{base_url_hint(self.label)}",
+                raise e.WrongBaseURL(
+                    f"{base_url_hint(self.label)} It answered with a web page instead of a stream.",
                     provider=self.label,
                 )
             chunks = response.iter_bytes()

@@ -48,6 +48,7 @@ def test_a_web_page_instead_of_a_stream_says_the_base_url_looks_wrong(
     )
     result = run(provider_for(name, wire), retry=NO_RETRY).wait(10)
     assert result.status is StreamStatus.ERROR and result.error is not None
+    assert isinstance(result.error, errors.WrongBaseURL)
     assert "base URL" in result.error.user_message
 
 
