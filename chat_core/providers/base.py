@@ -11,7 +11,10 @@ from chat_core.types import ChatRequest, UpstreamEvent
 class Upstream(Protocol):
     """One open answer from a provider.
 
-    Iterating yields events as they arrive and raises only ``ChatError``. ``close()`` may be
+    Iterating yields events as they arrive and raises only ``ChatError``. The last event is a
+    ``FinishReport`` saying how the answer ended (its status: complete, length, filtered,
+    interrupted when the body ended without the provider's end marker, other); an upstream
+    that ends without one (the demo, test doubles) is taken as complete. ``close()`` may be
     called from any thread, more than once; it releases the HTTP response so the provider
     stops generating, and makes a blocked iteration end (with a ``ChatError`` or quietly).
     """
