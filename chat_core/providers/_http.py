@@ -12,6 +12,7 @@ from typing import Any
 import httpx2
 
 from chat_core import errors as e
+from chat_core.models import replacement_for, retired_message
 
 
 def retry_after_s(headers: Mapping[str, str] | None) -> float | None:
@@ -70,6 +71,10 @@ def status_error(
             f"{provider} refused the request: this API key is not allowed to use '{model}'.",
             provider=provider,
             status=status,
+        )
+    if status == 404 and (instead := replacement_for(model)):
+        return e.ModelNotFound(
+            retired_message(provider, model, instead), provider=provider, status=status
         )
     if status == 404:
         return e.ModelNotFound(
