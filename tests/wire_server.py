@@ -12,7 +12,12 @@ Endpoints
 ---------
 ``POST /v1/chat/completions``  OpenAI chat completions (SDK ``base_url`` = ``.../v1``).
 ``POST /v1/messages``          Anthropic messages (SDK ``base_url`` = the server root).
+``GET /v1/models``             the model list, in OpenAI's format, or Anthropic's when the
+                               request carries ``anthropic-version`` (``WireServer.models``).
 ``GET /health``                plain ``ok``.
+
+A request that sends ``temperature`` to an OpenAI reasoning model (o-series, gpt-5*, gpt-6*)
+gets OpenAI's HTTP 400 ``unsupported_value``, as the real API answers it.
 
 Streamed bodies use HTTP/1.1 chunked transfer encoding, like the real APIs, so a connection
 cut short (``drop_after``) is visible to the client as an incomplete body.
@@ -117,6 +122,7 @@ __all__ = [
 
 OPENAI_PATH = "/v1/chat/completions"
 ANTHROPIC_PATH = "/v1/messages"
+MODELS_PATH = "/v1/models"
 
 Provider = Literal["openai", "anthropic"]
 FinishReason = Literal["stop", "length"]
@@ -323,6 +329,60 @@ def long_markdown_text(n_chunks: int, chunk_size: int = 4) -> str:
         1 + (target - len(text)) // 60
     )
     return (text + filler)[:target]
+
+
+# --------------------------------------------------------------------------------------------
+# Model lists and sampling refusals
+# --------------------------------------------------------------------------------------------
+
+DEFAULT_MODELS = ("gpt-6-luna", "gpt-4o-mini", "o4-mini", "claude-sonnet-5-5", "claude-sonnet-4-6")
+_REASONING_MODEL = re.compile(r"(o\d|gpt-5|gpt-6)([.-].*)?")
+
+
+def models_reply(wire: WireServer, rec: Record) -> tuple[int, dict[str, Any]]:
+    """``GET /v1/models``: OpenAI's list object, or Anthropic's page (``anthropic-version``
+    header), with ``shutdown_date`` / ``retires_at`` left out (current models)."""
+    if "anthropic-version" in rec.headers:
+        data: list[dict[str, Any]] = [
+            {
+                "type": "model",
+                "id": m,
+                "display_name": m,
+                "created_at": "2026-06-01T00:00:00Z",
+                "lifecycle": "active",
+            }
+            for m in wire.models
+        ]
+        first, last = (data[0]["id"], data[-1]["id"]) if data else (None, None)
+        return 200, {"data": data, "has_more": False, "first_id": first, "last_id": last}
+    listed = [
+        {"id": m, "object": "model", "created": 1_780_000_000 - i, "owned_by": "wire"}
+        for i, m in enumerate(wire.models)
+    ]
+    return 200, {"object": "list", "data": listed}
+
+
+def sampling_refusal(rec: Record) -> Scenario | None:
+    """OpenAI's 400 when ``temperature`` is sent to a reasoning model, else None."""
+    body = rec.body if isinstance(rec.body, dict) else {}
+    model = str(body.get("model", ""))
+    if (
+        rec.provider != "openai"
+        or "temperature" not in body
+        or not _REASONING_MODEL.fullmatch(model)
+    ):
+        return None
+    message = (
+        f"Unsupported value: 'temperature' does not support {body['temperature']} with this "
+        "model. Only the default (1) value is supported."
+    )
+    error = {
+        "message": message,
+        "type": "invalid_request_error",
+        "param": "temperature",
+        "code": "unsupported_value",
+    }
+    return Scenario.http_error(400, body={"error": error}, name="unsupported_temperature")
 
 
 # --------------------------------------------------------------------------------------------
@@ -686,6 +746,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _send_json_status(self, status: int, obj: Any) -> int:
+        self._send_json(status, obj)
+        return status
+
     def _send_json(self, status: int, obj: Any, headers: Sequence[tuple[str, str]] = ()) -> None:
         self._send_simple(status, json.dumps(obj).encode(), "application/json", headers)
 
@@ -760,6 +824,8 @@ class _Handler(BaseHTTPRequestHandler):
             if rec.path == "/health":
                 rec.status = 200
                 self._send_simple(200, b"ok", "text/plain; charset=utf-8")
+            elif rec.path == MODELS_PATH:
+                rec.status = self._send_json_status(*models_reply(self.wire, rec))
             elif rec.path == "/":
                 rec.status = 200
                 info = (
@@ -854,6 +920,8 @@ class WireServer:
         self._thread: threading.Thread | None = None
         self._serving = False
         self._stopped = False
+        self.models: list[str] = list(DEFAULT_MODELS)
+        """What ``GET /v1/models`` lists (tests may replace it; ``reset()`` restores it)."""
 
     # -- life cycle ------------------------------------------------------------------------
     @property
@@ -957,6 +1025,7 @@ class WireServer:
         with self._cond:
             self._records.clear()
             self._queue.clear()
+            self.models = list(DEFAULT_MODELS)
             active = list(self._active)
             for h in active:
                 h.aborted = True
@@ -1055,6 +1124,7 @@ class WireServer:
     def _respond(self, h: _Handler, rec: Record) -> None:
         body: dict[str, Any] = rec.body
         sc, source = self._pick(rec)
+        sc = sampling_refusal(rec) or sc
         rec.scenario, rec.source = sc, source
         rec.stream = bool(body.get("stream"))
         provider = rec.provider
