@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chat_core.config import MODELS, PROVIDER_LABELS, ProviderSettings
-from chat_core.models import current_models
+from chat_core.models import current_models, learn
 
 TTL_S = 300.0
 ERROR_TTL_S = 30.0
@@ -213,6 +213,14 @@ class ModelCatalog:
         try:
             listing = Listing(models=tuple(self._fetch(settings)))
             ttl = self._ttl_s
+            if settings.provider in ("openai", "anthropic"):  # a proxy's names prove nothing
+                for m in listing.models or ():
+                    learn(
+                        m.id,
+                        end_of_life=m.end_of_life,
+                        max_output_tokens=m.max_output_tokens,
+                        thinking=m.thinking,
+                    )
         except Exception as exc:  # noqa: BLE001 (any failure only means "use the built-in list")
             listing = Listing(entry.listing.models, describe_failure(exc, label))
             ttl = self._error_ttl_s

@@ -168,15 +168,41 @@ END_OF_LIFE: dict[str, dt.date] = {
 }
 
 
+_LEARNED: dict[str, dict[str, object]] = {}
+
+
+def learn(
+    model: str,
+    *,
+    end_of_life: dt.date | None = None,
+    max_output_tokens: int | None = None,
+    thinking: bool | None = None,
+) -> None:
+    """Record what OpenAI's or Anthropic's own model list says about ``model`` (shutdown
+    date, max output tokens, extended-thinking support); ``profile`` prefers it to the
+    table. None leaves the table's value."""
+    facts: dict[str, object] = {
+        "end_of_life": end_of_life,
+        "max_output_tokens": max_output_tokens,
+        "thinking": thinking,
+    }
+    known = {k: v for k, v in facts.items() if v is not None}
+    if known:
+        _LEARNED[model.strip().lower()] = known
+
+
 def profile(model: str) -> ModelProfile:
     """The profile of ``model`` (a provider's model id; case and spaces ignored), with its
     end-of-life date and replacement. Unknown models get a permissive profile
-    (``known=False``): any temperature, no effort, no thinking, no bound on max tokens."""
+    (``known=False``): any temperature, no effort, no thinking, no bound on max tokens.
+    What the provider's model list said (``learn``) wins over the table."""
     name = model.strip().lower()
     found = next((p for pattern, p in PROFILES if re.fullmatch(pattern, name)), None)
     base = found or ModelProfile(known=False)
     eol = END_OF_LIFE.get(name)
-    return dataclasses.replace(base, end_of_life=eol, replacement=replacement_for(name))
+    base = dataclasses.replace(base, end_of_life=eol, replacement=replacement_for(name))
+    learned = _LEARNED.get(name)
+    return dataclasses.replace(base, **learned) if learned else base  # type: ignore[arg-type]
 
 
 def replacement_for(model: str) -> str | None:

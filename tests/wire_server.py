@@ -920,6 +920,7 @@ class WireServer:
         self._thread: threading.Thread | None = None
         self._serving = False
         self._stopped = False
+        self._model_listings: list[Record] = []
         self.models: list[str] = list(DEFAULT_MODELS)
         """What ``GET /v1/models`` lists (tests may replace it; ``reset()`` restores it)."""
 
@@ -1011,9 +1012,16 @@ class WireServer:
 
     @property
     def requests(self) -> list[Record]:
-        """All records since the last ``reset()`` (a new list of the live Record objects)."""
+        """All records since the last ``reset()`` (a new list of the live Record objects),
+        model listings excepted (``model_listings``)."""
         with self._cond:
             return list(self._records)
+
+    @property
+    def model_listings(self) -> list[Record]:
+        """``GET /v1/models`` requests since the last ``reset()`` (not in ``requests``)."""
+        with self._cond:
+            return list(self._model_listings)
 
     @property
     def last_request(self) -> Record | None:
@@ -1026,6 +1034,7 @@ class WireServer:
             self._records.clear()
             self._queue.clear()
             self.models = list(DEFAULT_MODELS)
+            self._model_listings.clear()
             active = list(self._active)
             for h in active:
                 h.aborted = True
@@ -1077,11 +1086,14 @@ class WireServer:
         except ValueError:
             body = None
         now = time.monotonic()
+        path = h.path.split("?", 1)[0]
+        # Model lists are kept apart: the app asks for them in the background, at any time.
+        records = self._model_listings if path == MODELS_PATH else self._records
         with self._cond:
             rec = Record(
-                index=len(self._records),
+                index=len(records),
                 method=h.command,
-                path=h.path.split("?", 1)[0],
+                path=path,
                 headers={k.lower(): v for k, v in h.headers.items()},
                 body=body,
                 raw_body=raw,
@@ -1090,7 +1102,7 @@ class WireServer:
                 user_text=last_user_text(body),
                 client_port=int(h.client_address[1]),
             )
-            self._records.append(rec)
+            records.append(rec)
             self._active.add(h)
             self._in_flight += 1
             self._cond.notify_all()

@@ -129,10 +129,12 @@ def test_an_example_button_compares_its_prompt(app: Callable[..., AppTest]) -> N
 def test_openai_and_anthropic_columns_stream_with_the_sidebar_settings(
     app: Callable[..., AppTest], openai_wire: WireServer, anthropic_wire: WireServer
 ) -> None:
-    at = open_compare(app())
+    # Models that take a temperature (the defaults are reasoning models, which do not).
+    at = open_compare(app(model_openai="gpt-4o-mini"))
     # With both keys configured the suggestions are the chat's provider and the other one.
     assert at.selectbox(key="compare_w_provider_0").value == "openai"
     assert at.selectbox(key="compare_w_provider_1").value == "anthropic"
+    at.selectbox(key="compare_w_model_1").set_value("claude-sonnet-4-5").run()
     at.text_area(key="compare_w_system").input("Answer in one line.").run()
     at.slider(key="compare_w_temperature").set_value(0.4).run()
     at.number_input(key="compare_w_max_tokens").set_value(300).run()
