@@ -298,7 +298,8 @@ def check_temperature(provider: str, temperature: float | None, model: str | Non
         return
     low, high = temperature_range(provider, model)
     if not low <= temperature <= high:
-        who = model or PROVIDER_LABELS.get(provider, provider)
+        known = model is not None and profile(model).known
+        who = model if known else PROVIDER_LABELS.get(provider, provider)
         raise ConfigurationError(
             f"Temperature {temperature:g} is out of range for {who} ({low:g} to {high:g})."
         )
