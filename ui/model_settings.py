@@ -85,6 +85,11 @@ def copy_back(name: str) -> None:
     st.session_state[name] = st.session_state[f"w_{name}"]
 
 
+def _store_effort() -> None:
+    value = st.session_state["w_reasoning_effort"]
+    st.session_state[REASONING_EFFORT] = None if value == PROVIDER_DEFAULT else value
+
+
 def _store_temperature() -> None:
     value = st.session_state["w_temperature_choice"]
     st.session_state[TEMPERATURE_SET] = value != PROVIDER_DEFAULT
@@ -162,17 +167,15 @@ def render_parameters(provider: str, model: str, *, disabled: bool) -> None:
     _render_temperature(provider, model, disabled=disabled, thinking=thinking_on)
     if p.reasoning_efforts and provider in ("openai", "openai-compatible"):
         stored = ss.get(REASONING_EFFORT)
-        ss["w_reasoning_effort"] = stored if stored in p.reasoning_efforts else None
+        ss["w_reasoning_effort"] = stored if stored in p.reasoning_efforts else PROVIDER_DEFAULT
         st.selectbox(
             "Reasoning effort",
-            (None, *p.reasoning_efforts),
-            format_func=lambda v: PROVIDER_DEFAULT if v is None else str(v),
+            (PROVIDER_DEFAULT, *p.reasoning_efforts),
             help="How long the model thinks before answering (sent as reasoning_effort). "
             "More effort is slower and uses more tokens.",
             disabled=disabled,
             key="w_reasoning_effort",
-            on_change=copy_back,
-            args=(REASONING_EFFORT,),
+            on_change=_store_effort,
         )
     if provider == "anthropic" and p.thinking:
         st.toggle(
@@ -227,7 +230,7 @@ def _render_temperature(provider: str, model: str, *, disabled: bool, thinking: 
     st.select_slider(
         "Temperature",
         options=(PROVIDER_DEFAULT, *_STEPS),
-        format_func=lambda v: "default" if v == PROVIDER_DEFAULT else f"{v:.2f}",
+        format_func=lambda v: PROVIDER_DEFAULT if v == PROVIDER_DEFAULT else f"{v:.2f}",
         help=why,
         disabled=disabled or not accepted,
         key="w_temperature_choice",
