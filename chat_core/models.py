@@ -13,8 +13,9 @@ Sources (checked 2026-11-29):
 - Temperature: OpenAI reasoning models (o-series, GPT-5 and GPT-6 families) refuse any
   temperature but the default with HTTP 400 (developers.openai.com deployment checklist:
   "When reasoning effort is not none, remove temperature"); Claude Opus 4.7 and later, and
-  the Claude 5 generation, refuse non-default temperature with HTTP 400 (Anthropic release
-  notes, June 2026). Anthropic's range is 0 to 1, OpenAI's 0 to 2.
+  the Claude 5 generation, answer any temperature with HTTP 400 "`temperature` is deprecated
+  for this model." (anthropics/skills claude-api/shared/error-codes.md; user reports).
+  Anthropic's range is 0 to 1, OpenAI's 0 to 2.
 - Extended thinking (``thinking={"type": "enabled", "budget_tokens": N}``, N >= 1024 and
   < ``max_tokens``, no temperature): platform.claude.com/docs/en/build-with-claude/
   extended-thinking. Claude 4.7 and later refuse it (400) and think adaptively instead;
@@ -78,7 +79,7 @@ PROFILES: tuple[tuple[str, ModelProfile], ...] = (
     (r"(gpt-4o|chatgpt-4o)" + _DATED, _r(_GPT, max_output_tokens=16_384)),
     (r"gpt-4\.1(-mini|-nano)?" + _DATED, _r(_GPT, max_output_tokens=32_768)),
     (r"gpt-(4|3\.5)(-turbo)?.*", _r(_GPT, max_output_tokens=4_096)),
-    (r"o[134](-mini|-pro)?" + _DATED, _O),
+    (r"o\d(-[a-z0-9-]+)?", _O),  # o1, o3-pro, o4-mini-deep-research, snapshots
     (r"gpt-5(-mini|-nano|-pro)?" + _DATED, _GPT5),
     (r"gpt-5\.\d.*", _r(_GPT5, reasoning_efforts=EFFORT_GPT51)),
     # GPT-6 Astra and 6.1 Sol do not take "none" (OpenAI deployment checklist).

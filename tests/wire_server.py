@@ -16,8 +16,9 @@ Endpoints
                                request carries ``anthropic-version`` (``WireServer.models``).
 ``GET /health``                plain ``ok``.
 
-A request that sends ``temperature`` to an OpenAI reasoning model (o-series, gpt-5*, gpt-6*)
-gets OpenAI's HTTP 400 ``unsupported_value``, as the real API answers it.
+A request that sends ``temperature`` to a model that only takes its default gets the
+provider's HTTP 400: OpenAI reasoning models (o-series, gpt-5*, gpt-6*) ``unsupported_value``,
+Claude Opus 4.7+ and Claude 5 models "`temperature` is deprecated for this model.".
 
 Streamed bodies use HTTP/1.1 chunked transfer encoding, like the real APIs, so a connection
 cut short (``drop_after``) is visible to the client as an incomplete body.
@@ -337,6 +338,7 @@ def long_markdown_text(n_chunks: int, chunk_size: int = 4) -> str:
 
 DEFAULT_MODELS = ("gpt-6-luna", "gpt-4o-mini", "o4-mini", "claude-sonnet-5-5", "claude-sonnet-4-6")
 _REASONING_MODEL = re.compile(r"(o\d|gpt-5|gpt-6)([.-].*)?")
+_DEFAULT_ONLY_CLAUDE = re.compile(r"claude-(opus-4-[7-9]|[a-z]+-[5-9])(-.*)?")
 
 
 def models_reply(wire: WireServer, rec: Record) -> tuple[int, dict[str, Any]]:
@@ -363,14 +365,22 @@ def models_reply(wire: WireServer, rec: Record) -> tuple[int, dict[str, Any]]:
 
 
 def sampling_refusal(rec: Record) -> Scenario | None:
-    """OpenAI's 400 when ``temperature`` is sent to a reasoning model, else None."""
+    """The provider's 400 when ``temperature`` is sent to a model that only takes its default:
+    OpenAI reasoning models (``unsupported_value``), Claude Opus 4.7+ and the Claude 5
+    generation ("`temperature` is deprecated for this model.", as users report it)."""
     body = rec.body if isinstance(rec.body, dict) else {}
     model = str(body.get("model", ""))
-    if (
-        rec.provider != "openai"
-        or "temperature" not in body
-        or not _REASONING_MODEL.fullmatch(model)
-    ):
+    if "temperature" not in body:
+        return None
+    if rec.provider == "anthropic" and _DEFAULT_ONLY_CLAUDE.fullmatch(model):
+        error = {
+            "type": "invalid_request_error",
+            "message": "`temperature` is deprecated for this model.",
+        }
+        return Scenario.http_error(
+            400, body={"type": "error", "error": error}, name="unsupported_temperature"
+        )
+    if rec.provider != "openai" or not _REASONING_MODEL.fullmatch(model):
         return None
     message = (
         f"Unsupported value: 'temperature' does not support {body['temperature']} with this "

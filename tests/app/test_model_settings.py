@@ -107,6 +107,16 @@ def test_a_reasoning_model_answers_with_the_apps_defaults(
     assert "temperature" not in openai_wire.last_request.body  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize("model", [MODELS["anthropic"][0], "claude-opus-4-8"])
+def test_a_new_claude_model_answers_with_the_apps_defaults(
+    app: Callable[..., AppTest], anthropic_wire: WireServer, model: str
+) -> None:
+    """The wire server refuses a temperature for these models as Anthropic does (400)."""
+    at = send(app(model_anthropic=model).run(), "hello")
+    assert last_turn_status(at) is StreamStatus.COMPLETE
+    assert "temperature" not in anthropic_wire.last_request.body  # type: ignore[union-attr]
+
+
 def test_a_reasoning_model_gets_no_temperature_even_after_one_was_set(
     app: Callable[..., AppTest], openai_wire: WireServer
 ) -> None:
