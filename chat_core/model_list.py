@@ -263,19 +263,17 @@ def model_options(
     current: str = "",
     today: dt.date | None = None,
 ) -> list[str]:
-    """Names for the model picker: the built-in suggestions the provider lists (all of them
-    while it has not listed), then the rest of its list; nothing past its end-of-life date;
-    ``current`` kept at the end so a typed name is not lost."""
+    """Names for the model picker: the built-in suggestions the provider lists, then the
+    rest of its list (what it lists, it serves: a past ``retires_at`` on a listed model means
+    retirement is overdue, not done; only ``lifecycle == "retired"`` is left out). While it
+    has not listed: the built-in suggestions not past their end-of-life date. ``current`` is
+    kept at the end so a typed name is not lost."""
     day = today or dt.date.today()
     builtin = list(current_models(MODELS.get(provider, ()), day))
     if listing.models is None:
         options = builtin
     else:
-        live = [
-            m.id
-            for m in listing.models
-            if not m.retired and (m.end_of_life is None or m.end_of_life > day)
-        ]
+        live = [m.id for m in listing.models if not m.retired]
         options = [m for m in builtin if m in live] + [m for m in live if m not in builtin]
         options = options or builtin
     if current and current not in options:

@@ -121,11 +121,19 @@ def test_options_put_the_known_suggestions_first_and_keep_a_typed_name() -> None
             ListedModel("gpt-7-preview"),
             ListedModel("gpt-4o-mini", end_of_life=dt.date(2027, 1, 14)),
             ListedModel("gpt-6-luna"),
-            ListedModel("gpt-3.5-turbo", end_of_life=dt.date(2026, 10, 23)),
+            ListedModel("claude-sonnet-4-5", end_of_life=dt.date(2026, 11, 30)),
+            ListedModel("claude-3-opus", retired=True),
         )
     )
-    options = model_options("openai", listing, current="my-finetune", today=TODAY)
-    assert options == ["gpt-6-luna", "gpt-4o-mini", "gpt-7-preview", "my-finetune"]
+    options = model_options("openai", listing, current="my-finetune", today=dt.date(2026, 12, 1))
+    # Listed means served, even past its date; a model the provider marks retired is not.
+    assert options == [
+        "gpt-6-luna",
+        "gpt-4o-mini",
+        "gpt-7-preview",
+        "claude-sonnet-4-5",
+        "my-finetune",
+    ]
 
 
 def test_what_the_provider_lists_about_a_model_wins_over_the_table() -> None:
