@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlparse
 
 import httpx2
 
@@ -162,13 +163,16 @@ def describe_failure(exc: Exception, label: str) -> str:
     status = getattr(exc, "status_code", None)
     if isinstance(status, int):
         if status in (401, 403):
-            return f"{label} refused the key when listing models ({status})."
-        if status == 404:
-            return f"{label} does not list models at this base URL (404)."
-        return f"{label} could not list its models ({status})."
-    if "timeout" in type(exc).__name__.lower():
-        return f"{label} did not list its models in time."
-    return f"Could not reach {label} to list its models."
+            text = f"{label} refused the key when listing models ({status})."
+        elif status == 404:
+            text = f"{label} does not list models at this base URL (404)."
+        else:
+            text = f"{label} could not list its models ({status})."
+    elif "timeout" in type(exc).__name__.lower():
+        text = f"{label} did not list its models in time."
+    else:
+        text = f"Could not reach {label} to list its models."
+    return text[0].upper() + text[1:]
 
 
 def cache_key(settings: ProviderSettings) -> tuple[str, str, str]:
@@ -229,6 +233,8 @@ class ModelCatalog:
 
     def _run(self, key: tuple[str, str, str], entry: _Entry, settings: ProviderSettings) -> None:
         label = PROVIDER_LABELS.get(settings.provider, settings.provider)
+        if settings.provider == "openai-compatible":
+            label = f"the server at {urlparse(settings.base_url or '').netloc or settings.base_url}"
         try:
             listing = Listing(models=tuple(self._fetch(settings)))
             ttl = self._ttl_s
