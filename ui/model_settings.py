@@ -186,10 +186,14 @@ def render_parameters(provider: str, model: str, *, disabled: bool) -> None:
             **bind(THINKING),
         )
         if thinking_on:
+            most = (p.max_output_tokens or MAX_TOKENS_LIMIT) - 1
+            # A budget set for a roomier model must not exceed this one's bound (the widget
+            # would refuse the value).
+            ss[THINKING_BUDGET] = max(MIN_THINKING_BUDGET, min(int(ss[THINKING_BUDGET]), most))
             st.number_input(
                 "Thinking budget (tokens)",
                 min_value=MIN_THINKING_BUDGET,
-                max_value=(p.max_output_tokens or MAX_TOKENS_LIMIT) - 1,
+                max_value=most,
                 step=1024,
                 help="The most tokens Claude may spend thinking (at least 1024).",
                 disabled=disabled,

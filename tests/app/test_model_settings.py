@@ -178,3 +178,14 @@ def test_extended_thinking_is_offered_for_models_that_support_it(
     assert body["thinking"] == {"type": "enabled", "budget_tokens": 3072}
     assert body["max_tokens"] == 3072 + 1000
     assert "temperature" not in body
+
+
+def test_a_large_thinking_budget_follows_a_model_that_writes_less(
+    app: Callable[..., AppTest], anthropic_wire: WireServer
+) -> None:
+    anthropic_wire.models = ["claude-sonnet-4-6", "claude-haiku-4-5"]
+    at = app(model_anthropic="claude-sonnet-4-6", thinking=True).run()
+    at.number_input(key="w_thinking_budget").set_value(100_000).run()
+    at.selectbox(key="w_model_anthropic").set_value("claude-haiku-4-5").run()
+    assert not at.exception
+    assert at.number_input(key="w_thinking_budget").value == 64_000 - 1
