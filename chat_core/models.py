@@ -223,7 +223,7 @@ def deprecation_notice(model: str, today: dt.date | None = None) -> str | None:
     day = today or dt.date.today()
     instead = f" Use {p.replacement} instead." if p.replacement else ""
     if p.retired(day):
-        return f"{model} was retired on {p.end_of_life.isoformat()}.{instead}"
+        return f"{model} reached its end-of-life date ({p.end_of_life.isoformat()}).{instead}"
     return f"{model} is deprecated and reaches end-of-life on {p.end_of_life.isoformat()}.{instead}"
 
 

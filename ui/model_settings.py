@@ -18,7 +18,7 @@ import streamlit as st
 
 from chat_core.config import PROVIDER_LABELS, ProviderSettings, resolve
 from chat_core.errors import ConfigurationError
-from chat_core.model_list import CATALOG, Listing, model_options
+from chat_core.model_list import CATALOG, Listing, listed, model_options
 from chat_core.models import MIN_THINKING_BUDGET, deprecation_notice, profile, temperature_range
 
 TEMPERATURE = "temperature"
@@ -110,27 +110,25 @@ def model_listing(provider: str, settings: ProviderSettings | None) -> Listing:
     return CATALOG.lookup(settings, wait_s=LIST_WAIT_S)
 
 
-def listing_settings(
-    provider: str, secrets: Mapping[str, str], base_url: str | None
-) -> ProviderSettings | None:
-    try:
-        return resolve(
-            provider,
-            api_key=st.session_state.get(f"api_key_{provider}"),
-            base_url=base_url,
-            secrets=secrets,
-        )
-    except ConfigurationError:
-        return None
-
-
 def render_model_picker(
-    provider: str, secrets: Mapping[str, str], base_url: str | None, *, disabled: bool
+    provider: str,
+    secrets: Mapping[str, str],
+    *,
+    api_key: str | None,
+    base_url: str | None,
+    disabled: bool,
 ) -> None:
-    """The model selectbox, then a quiet notice when the chosen model is deprecated."""
+    """The model selectbox, then a quiet notice when the chosen model is deprecated.
+    ``api_key``: one typed in the sidebar, if any (else secrets / environment)."""
     key = model_key(provider)
     current = str(st.session_state[key]).strip()
-    listing = model_listing(provider, listing_settings(provider, secrets, base_url))
+    try:
+        settings: ProviderSettings | None = resolve(
+            provider, api_key=api_key, base_url=base_url, secrets=secrets
+        )
+    except ConfigurationError:  # a malformed base URL: the field above says so
+        settings = None
+    listing = model_listing(provider, settings)
     label = PROVIDER_LABELS.get(provider, provider)
     if listing.models is not None and provider != "demo":
         source = f"{label} lists these models"
@@ -144,13 +142,14 @@ def render_model_picker(
         disabled=disabled or provider == "demo",
         **bind(key),
     )
-    if listing.error:
+    if listing.error and listing.models is None:
         st.caption(f":material/cloud_off: {listing.error} Showing built-in suggestions.")
     notice = deprecation_notice(current) if current else None
     if notice is None:
         return
     eol = profile(current).end_of_life
-    if eol is not None and dt.date.today() >= eol:
+    served = listed(listing, current) is not None  # listed: still served, however late
+    if eol is not None and dt.date.today() >= eol and not served:
         st.warning(notice, icon=":material/event_busy:")
     else:
         st.caption(f":material/schedule: {notice}")

@@ -249,7 +249,13 @@ def render_settings(secrets: Mapping[str, str], *, disabled: bool = False) -> No
     )
     provider: str = ss[PROVIDER]
     compatible_url = str(ss[BASE_URL]).strip() or None if provider == "openai-compatible" else None
-    render_model_picker(provider, secrets, compatible_url, disabled=disabled)
+    render_model_picker(
+        provider,
+        secrets,
+        api_key=ss.get(api_key_key(provider)),
+        base_url=compatible_url,
+        disabled=disabled,
+    )
     if provider == "openai-compatible":
         st.text_input(
             "Base URL",

@@ -149,7 +149,8 @@ def test_a_deprecated_model_names_its_date_and_replacement() -> None:
     assert notice is not None
     assert "2026-11-30" in notice and "claude-sonnet-4-6" in notice and "deprecated" in notice
     retired = deprecation_notice("o4-mini", TODAY)
-    assert retired is not None and "retired" in retired and "gpt-5.6-terra" in retired
+    assert retired is not None and "end-of-life date (2026-10-23)" in retired
+    assert "gpt-5.6-terra" in retired
     assert deprecation_notice(MODELS["anthropic"][0], TODAY) is None
     assert replacement_for("claude-sonnet-4-5-20250929") == "claude-sonnet-4-6"
     assert replacement_for("my-model") is None
