@@ -90,6 +90,21 @@ def test_a_deprecated_model_gets_a_quiet_note_naming_the_replacement(
     assert not any("end-of-life" in n or "retired" in n for n in notes(at))
 
 
+@pytest.mark.parametrize("served", [True, False])
+def test_a_model_past_its_date_warns_only_when_the_provider_stopped_listing_it(
+    app: Callable[..., AppTest], openai_wire: WireServer, served: bool
+) -> None:
+    openai_wire.models = ["gpt-6-luna", "o4-mini"] if served else ["gpt-6-luna"]
+    listed_already("openai", "sk-test-openai", openai_wire.openai_base_url)
+    at = app(model_openai="o4-mini").run()  # OpenAI's shutdown date: 2026-10-23
+    warnings = [str(w.value) for w in at.sidebar.warning]
+    captions = [str(c.value) for c in at.sidebar.caption]
+    shown = captions if served else warnings
+    assert any("o4-mini" in n and "gpt-5.6-terra" in n for n in shown), (captions, warnings)
+    if served:
+        assert not warnings
+
+
 # -- temperature ---------------------------------------------------------------------------------
 
 
