@@ -351,7 +351,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ChatError as exc:
         sys.stderr.write(f"Error: {exc.user_message}\n")
         return 2
-    notice = deprecation_notice(chat.model)
-    if notice:
-        sys.stderr.write(f"Note: {notice}\n")
+    for note in (deprecation_notice(chat.model), *_not_sent(args, chat)):
+        if note:
+            sys.stderr.write(f"Note: {note}\n")
     return chat.run()
+
+
+def _not_sent(args: argparse.Namespace, chat: TerminalChat) -> list[str]:
+    """What the person asked for that the model does not take (so it is not sent)."""
+    sent, model = chat.params, chat.model
+    notes = []
+    if args.temperature is not None and sent.temperature is None:
+        why = "extended thinking" if sent.thinking_budget_tokens else f"{model}"
+        notes.append(f"{why} takes no temperature but the default; none is sent.")
+    if args.reasoning_effort and sent.reasoning_effort is None:
+        notes.append(f"{model} does not take reasoning effort '{args.reasoning_effort}'.")
+    if args.thinking_budget and sent.thinking_budget_tokens is None:
+        notes.append(f"{model} does not offer extended thinking with a budget.")
+    return notes

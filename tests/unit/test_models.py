@@ -233,3 +233,39 @@ def test_a_retired_models_404_names_the_replacement(
     result = ChatStream(provider, ChatRequest((Message("user", "hi"),), model=model)).wait(10)
     assert isinstance(result.error, ModelNotFound)
     assert replacement in result.error.user_message and model in result.error.user_message
+
+
+# -- the terminal chat ---------------------------------------------------------------------------
+
+
+def test_the_terminal_chat_sends_only_what_the_model_takes_and_says_so(wire: WireServer) -> None:
+    from tests.unit.test_cli import chat_env, run_chat
+
+    result = run_chat(
+        "hello\n",
+        "--provider", "openai", "--model", "gpt-6-luna",
+        "--temperature", "0.7", "--reasoning-effort", "low", "--thinking-budget", "2048",
+        env=chat_env(wire),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Assistant: You said: hello" in result.stdout
+    body = wire.last_request.body  # type: ignore[union-attr]
+    assert "temperature" not in body and "thinking" not in body
+    assert body["reasoning_effort"] == "low"
+    assert "gpt-6-luna takes no temperature but the default" in result.stderr
+    assert "does not offer extended thinking" in result.stderr
+
+
+def test_the_terminal_chat_thinks_with_a_budget(wire: WireServer) -> None:
+    from tests.unit.test_cli import chat_env, run_chat
+
+    result = run_chat(
+        "hello\n",
+        "--provider", "anthropic", "--model", "claude-sonnet-4-6",
+        "--thinking-budget", "2048", "--max-tokens", "500",
+        env=chat_env(ANTHROPIC_API_KEY="sk-ant-test", ANTHROPIC_BASE_URL=wire.anthropic_base_url),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    body = wire.last_request.body  # type: ignore[union-attr]
+    assert body["thinking"] == {"type": "enabled", "budget_tokens": 2048}
+    assert body["max_tokens"] == 2548
