@@ -12,13 +12,8 @@ Endpoints
 ---------
 ``POST /v1/chat/completions``  OpenAI chat completions (SDK ``base_url`` = ``.../v1``).
 ``POST /v1/messages``          Anthropic messages (SDK ``base_url`` = the server root).
-``GET /v1/models``             the model list, in OpenAI's format, or Anthropic's when the
-                               request carries ``anthropic-version`` (``WireServer.models``).
+``GET /v1/models``             the model list, OpenAI's or Anthropic's format (tests/wire_models.py).
 ``GET /health``                plain ``ok``.
-
-A request that sends ``temperature`` to a model that only takes its default gets the
-provider's HTTP 400: OpenAI reasoning models (o-series, gpt-5*, gpt-6*) ``unsupported_value``,
-Claude Opus 4.7+ and Claude 5 models "`temperature` is deprecated for this model.".
 
 Streamed bodies use HTTP/1.1 chunked transfer encoding, like the real APIs, so a connection
 cut short (``drop_after``) is visible to the client as an incomplete body.
@@ -109,6 +104,14 @@ from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
+from tests.wire_models import (
+    DEFAULT_MODELS,
+    ModelListing,
+    is_models_path,
+    sampling_refusal,
+    serve_models,
+)
+
 __all__ = [
     "ANTHROPIC_PATH",
     "OPENAI_PATH",
@@ -123,7 +126,6 @@ __all__ = [
 
 OPENAI_PATH = "/v1/chat/completions"
 ANTHROPIC_PATH = "/v1/messages"
-MODELS_PATH = "/v1/models"
 
 Provider = Literal["openai", "anthropic"]
 FinishReason = Literal["stop", "length"]
@@ -330,69 +332,6 @@ def long_markdown_text(n_chunks: int, chunk_size: int = 4) -> str:
         1 + (target - len(text)) // 60
     )
     return (text + filler)[:target]
-
-
-# --------------------------------------------------------------------------------------------
-# Model lists and sampling refusals
-# --------------------------------------------------------------------------------------------
-
-DEFAULT_MODELS = ("gpt-6-luna", "gpt-4o-mini", "o4-mini", "claude-sonnet-5-5", "claude-sonnet-4-6")
-_REASONING_MODEL = re.compile(r"(o\d|gpt-5|gpt-6)([.-].*)?")
-_DEFAULT_ONLY_CLAUDE = re.compile(r"claude-(opus-4-[7-9]|[a-z]+-[5-9])(-.*)?")
-
-
-def models_reply(wire: WireServer, rec: Record) -> tuple[int, dict[str, Any]]:
-    """``GET /v1/models``: OpenAI's list object, or Anthropic's page (``anthropic-version``
-    header), with ``shutdown_date`` / ``retires_at`` left out (current models)."""
-    if "anthropic-version" in rec.headers:
-        data: list[dict[str, Any]] = [
-            {
-                "type": "model",
-                "id": m,
-                "display_name": m,
-                "created_at": "2026-06-01T00:00:00Z",
-                "lifecycle": "active",
-            }
-            for m in wire.models
-        ]
-        first, last = (data[0]["id"], data[-1]["id"]) if data else (None, None)
-        return 200, {"data": data, "has_more": False, "first_id": first, "last_id": last}
-    listed = [
-        {"id": m, "object": "model", "created": 1_780_000_000 - i, "owned_by": "wire"}
-        for i, m in enumerate(wire.models)
-    ]
-    return 200, {"object": "list", "data": listed}
-
-
-def sampling_refusal(rec: Record) -> Scenario | None:
-    """The provider's 400 when ``temperature`` is sent to a model that only takes its default:
-    OpenAI reasoning models (``unsupported_value``), Claude Opus 4.7+ and the Claude 5
-    generation ("`temperature` is deprecated for this model.", as users report it)."""
-    body = rec.body if isinstance(rec.body, dict) else {}
-    model = str(body.get("model", ""))
-    if "temperature" not in body:
-        return None
-    if rec.provider == "anthropic" and _DEFAULT_ONLY_CLAUDE.fullmatch(model):
-        error = {
-            "type": "invalid_request_error",
-            "message": "`temperature` is deprecated for this model.",
-        }
-        return Scenario.http_error(
-            400, body={"type": "error", "error": error}, name="unsupported_temperature"
-        )
-    if rec.provider != "openai" or not _REASONING_MODEL.fullmatch(model):
-        return None
-    message = (
-        f"Unsupported value: 'temperature' does not support {body['temperature']} with this "
-        "model. Only the default (1) value is supported."
-    )
-    error = {
-        "message": message,
-        "type": "invalid_request_error",
-        "param": "temperature",
-        "code": "unsupported_value",
-    }
-    return Scenario.http_error(400, body={"error": error}, name="unsupported_temperature")
 
 
 # --------------------------------------------------------------------------------------------
@@ -756,10 +695,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def _send_json_status(self, status: int, obj: Any) -> int:
-        self._send_json(status, obj)
-        return status
-
     def _send_json(self, status: int, obj: Any, headers: Sequence[tuple[str, str]] = ()) -> None:
         self._send_simple(status, json.dumps(obj).encode(), "application/json", headers)
 
@@ -829,13 +764,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- HTTP verbs ------------------------------------------------------------------------
     def do_GET(self) -> None:  # noqa: N802 (http.server naming)
+        if is_models_path(self.path):
+            return serve_models(self)  # recorded apart: wire.model_listings
         rec = self._record(b"")
         try:
             if rec.path == "/health":
                 rec.status = 200
                 self._send_simple(200, b"ok", "text/plain; charset=utf-8")
-            elif rec.path == MODELS_PATH:
-                rec.status = self._send_json_status(*models_reply(self.wire, rec))
             elif rec.path == "/":
                 rec.status = 200
                 info = (
@@ -930,9 +865,9 @@ class WireServer:
         self._thread: threading.Thread | None = None
         self._serving = False
         self._stopped = False
-        self._model_listings: list[Record] = []
         self.models: list[str] = list(DEFAULT_MODELS)
-        """What ``GET /v1/models`` lists (tests may replace it; ``reset()`` restores it)."""
+        """What ``GET /v1/models`` lists; ``reset()`` restores it."""
+        self.model_listings: list[ModelListing] = []
 
     # -- life cycle ------------------------------------------------------------------------
     @property
@@ -1022,16 +957,9 @@ class WireServer:
 
     @property
     def requests(self) -> list[Record]:
-        """All records since the last ``reset()`` (a new list of the live Record objects),
-        model listings excepted (``model_listings``)."""
+        """All records since the last ``reset()`` (a new list of the live Record objects)."""
         with self._cond:
             return list(self._records)
-
-    @property
-    def model_listings(self) -> list[Record]:
-        """``GET /v1/models`` requests since the last ``reset()`` (not in ``requests``)."""
-        with self._cond:
-            return list(self._model_listings)
 
     @property
     def last_request(self) -> Record | None:
@@ -1044,7 +972,7 @@ class WireServer:
             self._records.clear()
             self._queue.clear()
             self.models = list(DEFAULT_MODELS)
-            self._model_listings.clear()
+            self.model_listings.clear()
             active = list(self._active)
             for h in active:
                 h.aborted = True
@@ -1096,14 +1024,11 @@ class WireServer:
         except ValueError:
             body = None
         now = time.monotonic()
-        path = h.path.split("?", 1)[0]
-        # Model lists are kept apart: the app asks for them in the background, at any time.
-        records = self._model_listings if path == MODELS_PATH else self._records
         with self._cond:
             rec = Record(
-                index=len(records),
+                index=len(self._records),
                 method=h.command,
-                path=path,
+                path=h.path.split("?", 1)[0],
                 headers={k.lower(): v for k, v in h.headers.items()},
                 body=body,
                 raw_body=raw,
@@ -1112,7 +1037,7 @@ class WireServer:
                 user_text=last_user_text(body),
                 client_port=int(h.client_address[1]),
             )
-            records.append(rec)
+            self._records.append(rec)
             self._active.add(h)
             self._in_flight += 1
             self._cond.notify_all()
@@ -1146,7 +1071,7 @@ class WireServer:
     def _respond(self, h: _Handler, rec: Record) -> None:
         body: dict[str, Any] = rec.body
         sc, source = self._pick(rec)
-        sc = sampling_refusal(rec) or sc
+        sc = sampling_refusal(rec) or sc  # a temperature the model refuses: the provider's 400
         rec.scenario, rec.source = sc, source
         rec.stream = bool(body.get("stream"))
         provider = rec.provider
