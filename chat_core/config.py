@@ -37,7 +37,7 @@ BASE_URL_VARS: dict[str, str] = {
 }
 DEFAULT_COMPATIBLE_BASE_URL = "http://localhost:11434/v1"
 MODELS: dict[str, tuple[str, ...]] = {
-    "demo": ("demo-1",),
+    "demo": ("demo-1", "demo-reasoning"),
     # The first is the default: a current model that streams with the app's defaults (no
     # temperature sent). gpt-4o-mini, the original default, stays while OpenAI serves it
     # (shutdown 2027-01-14, replacement gpt-6-luna: chat_core/models.py).
