@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from chat_core.config import resolve
+from chat_core.models import fit_request
 from chat_core.providers import make_provider
 from chat_core.providers.base import Provider
 from chat_core.stream import (
@@ -30,6 +31,8 @@ def start_chat(
     system: str | None = DEFAULT_SYSTEM_PROMPT,
     temperature: float | None = None,
     max_tokens: int | None = None,
+    reasoning_effort: str | None = None,
+    thinking_budget_tokens: int | None = None,
     timeout_s: float = 60.0,
     api_key: str | None = None,
     base_url: str | None = None,
@@ -42,7 +45,9 @@ def start_chat(
     """A (not yet started) ``ChatStream`` for a prompt or a message list.
 
     ``provider`` is a registry name (keys resolved by ``chat_core.config``) or a provider
-    object. Raises ``ChatError`` for configuration problems (no key, bad base URL).
+    object. Only what the model accepts is sent (``chat_core.models.fit_request``: e.g. no
+    temperature for a reasoning model). Raises ``ChatError`` for configuration problems (no
+    key, bad base URL, temperature out of the model's range).
     """
     chosen = (
         make_provider(resolve(provider, api_key=api_key, base_url=base_url, secrets=secrets))
@@ -50,13 +55,24 @@ def start_chat(
         else provider
     )
     history = (Message("user", messages),) if isinstance(messages, str) else tuple(messages)
-    request = ChatRequest(
-        messages=history,
-        model=model or chosen.default_model,
-        system=system,
+    name = model or chosen.default_model
+    params = fit_request(
+        chosen.name,
+        name,
         temperature=temperature,
         max_tokens=max_tokens,
+        reasoning_effort=reasoning_effort,
+        thinking_budget_tokens=thinking_budget_tokens,
+    )
+    request = ChatRequest(
+        messages=history,
+        model=name,
+        system=system,
+        temperature=params.temperature,
+        max_tokens=params.max_tokens,
         timeout_s=timeout_s,
+        reasoning_effort=params.reasoning_effort,
+        thinking_budget_tokens=params.thinking_budget_tokens,
     )
     return ChatStream(
         chosen,

@@ -26,13 +26,13 @@ from chat_core.config import (
     KEY_VARS,
     MODELS,
     PROVIDERS,
-    check_temperature,
     default_provider,
     resolve,
 )
 from chat_core.conversation import Conversation
 from chat_core.errors import ChatError
 from chat_core.metrics import StreamMetrics
+from chat_core.models import deprecation_notice, fit_request
 from chat_core.providers import make_provider
 from chat_core.providers.base import Provider
 from chat_core.stream import ChatStream, StreamResult
@@ -110,10 +110,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--base-url", help="API base URL (overrides the *_BASE_URL variable)")
     parser.add_argument(
-        "--temperature", type=float, help="sampling temperature (provider's default)"
+        "--temperature",
+        type=float,
+        help="sampling temperature (default: none sent, the provider's default; models that "
+        "only take their default, e.g. o-series and GPT-5/6, never get one)",
     )
     parser.add_argument(
         "--max-tokens", type=_positive_int, help="upper bound on the answer's tokens"
+    )
+    parser.add_argument(
+        "--reasoning-effort",
+        help="OpenAI reasoning effort (none, minimal, low, medium, high, xhigh, max: what the "
+        "model offers; default: the model's own)",
+    )
+    parser.add_argument(
+        "--thinking-budget",
+        type=_positive_int,
+        metavar="TOKENS",
+        help="Anthropic extended thinking with this budget (at least 1024; models that "
+        "support it, e.g. claude-sonnet-4-6; max tokens is raised above it if needed)",
     )
     parser.add_argument(
         "--timeout", type=float, default=60.0, help="seconds to wait for the provider (default: 60)"
@@ -158,6 +173,8 @@ class TerminalChat:
         system: str = DEFAULT_SYSTEM_PROMPT,
         temperature: float | None = None,
         max_tokens: int | None = None,
+        reasoning_effort: str | None = None,
+        thinking_budget_tokens: int | None = None,
         timeout_s: float = 60.0,
         show_metrics: bool = False,
         show_reasoning: bool = False,
@@ -169,8 +186,15 @@ class TerminalChat:
         self.provider = provider
         self.model = model or provider.default_model
         self.conversation = Conversation(system=system)
-        self.temperature = temperature
-        self.max_tokens = max_tokens
+        # Only what the model accepts is sent (raises ChatError for an out-of-range temperature).
+        self.params = fit_request(
+            provider.name,
+            self.model,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            reasoning_effort=reasoning_effort,
+            thinking_budget_tokens=thinking_budget_tokens,
+        )
         self.timeout_s = timeout_s
         self.show_metrics = show_metrics
         self.show_reasoning = show_reasoning
@@ -254,9 +278,11 @@ class TerminalChat:
             messages=conversation.messages(upto=len(conversation.turns) - 1),
             model=self.model,
             system=conversation.system,
-            temperature=self.temperature,
-            max_tokens=self.max_tokens,
+            temperature=self.params.temperature,
+            max_tokens=self.params.max_tokens,
             timeout_s=self.timeout_s,
+            reasoning_effort=self.params.reasoning_effort,
+            thinking_budget_tokens=self.params.thinking_budget_tokens,
         )
         stream = ChatStream(self.provider, request)
         with self._lock:
@@ -365,19 +391,37 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream.reconfigure(errors="replace")
     name = args.provider or default_provider()
     try:
-        check_temperature(name, args.temperature)
         provider = make_provider(resolve(name, base_url=args.base_url))
+        chat = TerminalChat(
+            provider,
+            model=args.model,
+            system=args.system,
+            temperature=args.temperature,
+            max_tokens=args.max_tokens,
+            reasoning_effort=args.reasoning_effort,
+            thinking_budget_tokens=args.thinking_budget,
+            timeout_s=args.timeout,
+            show_metrics=args.metrics,
+            show_reasoning=args.show_reasoning,
+        )
     except ChatError as exc:
         sys.stderr.write(f"Error: {exc.user_message}\n")
         return 2
-    chat = TerminalChat(
-        provider,
-        model=args.model,
-        system=args.system,
-        temperature=args.temperature,
-        max_tokens=args.max_tokens,
-        timeout_s=args.timeout,
-        show_metrics=args.metrics,
-        show_reasoning=args.show_reasoning,
-    )
+    for note in (deprecation_notice(chat.model), *_not_sent(args, chat)):
+        if note:
+            sys.stderr.write(f"Note: {note}\n")
     return chat.run()
+
+
+def _not_sent(args: argparse.Namespace, chat: TerminalChat) -> list[str]:
+    """What the person asked for that the model does not take (so it is not sent)."""
+    sent, model = chat.params, chat.model
+    notes = []
+    if args.temperature is not None and sent.temperature is None:
+        why = "extended thinking" if sent.thinking_budget_tokens else f"{model}"
+        notes.append(f"{why} takes no temperature but the default; none is sent.")
+    if args.reasoning_effort and sent.reasoning_effort is None:
+        notes.append(f"{model} does not take reasoning effort '{args.reasoning_effort}'.")
+    if args.thinking_budget and sent.thinking_budget_tokens is None:
+        notes.append(f"{model} does not offer extended thinking with a budget.")
+    return notes

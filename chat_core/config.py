@@ -38,17 +38,24 @@ BASE_URL_VARS: dict[str, str] = {
 DEFAULT_COMPATIBLE_BASE_URL = "http://localhost:11434/v1"
 MODELS: dict[str, tuple[str, ...]] = {
     "demo": ("demo-1", "demo-reasoning"),
-    "openai": ("gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1", "o4-mini"),
-    # claude-sonnet-4-5 is the default asked for; the SDK marks it end-of-life on 2026-11-30.
+    # The first is the default: a current model that streams with the app's defaults (no
+    # temperature sent). gpt-4o-mini, the original default, stays while OpenAI serves it
+    # (shutdown 2027-01-14, replacement gpt-6-luna: chat_core/models.py).
+    "openai": ("gpt-6-luna", "gpt-6.1-terra", "gpt-6.1-sol", "gpt-5.5", "gpt-4o-mini"),
+    # claude-sonnet-4-5, the original default, reaches end-of-life on 2026-11-30 (the
+    # anthropic SDK's table); the built-in list drops it that day (models.current_models).
     "anthropic": (
-        "claude-sonnet-4-5",
+        "claude-sonnet-5-5",
+        "claude-haiku-5-5",
+        "claude-opus-5-5",
         "claude-sonnet-4-6",
-        "claude-sonnet-5",
         "claude-haiku-4-5",
-        "claude-opus-4-8",
+        "claude-sonnet-4-5",
     ),
     "openai-compatible": ("llama3.2", "qwen2.5", "mistral"),
 }
+"""Built-in suggestions per provider: the offline fallback when the provider does not list
+its models (chat_core/model_list.py). Any other name may be typed."""
 TEMPERATURE_RANGE: dict[str, tuple[float, float]] = {
     "openai": (0.0, 2.0),
     "openai-compatible": (0.0, 2.0),
@@ -141,12 +148,9 @@ def default_provider(
     return "demo"
 
 
-def check_temperature(provider: str, temperature: float | None) -> None:
-    if temperature is None:
-        return
-    low, high = TEMPERATURE_RANGE.get(provider, (0.0, 2.0))
-    if not low <= temperature <= high:
-        raise ConfigurationError(
-            f"Temperature {temperature:g} is out of range for {PROVIDER_LABELS.get(provider, provider)}"
-            f" ({low:g} to {high:g})."
-        )
+def check_temperature(provider: str, temperature: float | None, model: str | None = None) -> None:
+    """Raise ``ConfigurationError`` for a temperature outside the model's range (the
+    provider's when the model is unknown); see ``chat_core.models.check_temperature``."""
+    from chat_core.models import check_temperature as check
+
+    check(provider, temperature, model)

@@ -44,6 +44,10 @@ class ChatRequest:
     temperature: float | None = None
     max_tokens: int | None = None
     timeout_s: float = 60.0
+    reasoning_effort: str | None = None
+    """OpenAI-style ``reasoning_effort`` ("low", "medium", ...); None: the model's default."""
+    thinking_budget_tokens: int | None = None
+    """Anthropic extended thinking budget (>= 1024, < ``max_tokens``); None: no thinking."""
 
 
 @dataclass(frozen=True, slots=True)

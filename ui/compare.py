@@ -43,6 +43,7 @@ from chat_core.merge import MergedStream, fastest_first_token, fastest_throughpu
 from ui import state
 from ui.errors import GENERIC_MESSAGE, log_unexpected
 from ui.messages import AVATARS, answer_caption, show_markdown
+from ui.model_settings import TEMPERATURE_SET
 from ui.settings import (
     BASE_URL,
     MAX_TOKENS,
@@ -268,6 +269,8 @@ def _bind(name: str) -> dict[str, Any]:
 
 def _copy_back(name: str, widget_key: str) -> None:
     st.session_state[name] = st.session_state[widget_key]
+    if name == TEMPERATURE:  # moving the slider sets one: until then none is sent
+        st.session_state[TEMPERATURE_SET] = True
 
 
 def _set_count() -> None:

@@ -16,7 +16,6 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import streamlit as st
 
@@ -28,34 +27,39 @@ from chat_core.config import (
     MODELS,
     PROVIDER_LABELS,
     PROVIDERS,
-    TEMPERATURE_RANGE,
     ProviderSettings,
     check_base_url,
-    check_temperature,
     default_provider,
     resolve,
 )
 from chat_core.errors import ConfigurationError
 from chat_core.stream import ErrorCallback, ResultCallback
+from ui.model_settings import (  # the parameter keys, re-exported for the compare page
+    DEFAULT_MAX_TOKENS as DEFAULT_MAX_TOKENS,
+)
+from ui.model_settings import DEFAULT_TEMPERATURE as DEFAULT_TEMPERATURE
+from ui.model_settings import MAX_TOKENS as MAX_TOKENS
+from ui.model_settings import MAX_TOKENS_LIMIT as MAX_TOKENS_LIMIT
+from ui.model_settings import TEMPERATURE as TEMPERATURE
+from ui.model_settings import (
+    bind,
+    chosen_parameters,
+    copy_back,
+    init_parameters,
+    model_key,
+    render_model_picker,
+    render_parameters,
+)
 
 log = logging.getLogger(__name__)
 
 SECRET_NAMES: tuple[str, ...] = (*KEY_VARS.values(), *BASE_URL_VARS.values())
-DEFAULT_TEMPERATURE = 0.7
-DEFAULT_MAX_TOKENS = 1024
-MAX_TOKENS_LIMIT = 64_000
 TIMEOUT_S = 60.0
 
 PROVIDER = "provider"
 SYSTEM = "system"
-TEMPERATURE = "temperature"
-MAX_TOKENS = "max_tokens"
 BASE_URL = "base_url_openai-compatible"
 SMOOTH_TYPING = "smooth_typing"
-
-
-def model_key(provider: str) -> str:
-    return f"model_{provider}"
 
 
 def api_key_key(provider: str) -> str:
@@ -103,8 +107,12 @@ class ChatSettings:
     provider: str
     model: str
     system: str
-    temperature: float
+    temperature: float | None
+    """None: the provider's default (nothing is sent)."""
     max_tokens: int
+    reasoning_effort: str | None = None
+    thinking_budget_tokens: int | None = None
+    """Anthropic extended thinking's budget; None: off."""
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
     smooth_typing: bool = False
@@ -127,8 +135,8 @@ class ChatSettings:
         on_error: ErrorCallback | None = None,
     ) -> ChatStream:
         """A started-later ``ChatStream`` for ``messages``; raises ``ChatError`` for a setting
-        the provider would refuse anyway (temperature out of range, no key, bad base URL)."""
-        check_temperature(self.provider, self.temperature)
+        the provider would refuse anyway (temperature out of range, no key, bad base URL).
+        Only what the model accepts is sent (``chat_core.models.fit_request``)."""
         return start_chat(
             messages,
             provider=self.provider,
@@ -136,6 +144,8 @@ class ChatSettings:
             system=self.system.strip() or None,
             temperature=self.temperature,
             max_tokens=self.max_tokens,
+            reasoning_effort=self.reasoning_effort,
+            thinking_budget_tokens=self.thinking_budget_tokens,
             timeout_s=TIMEOUT_S,
             api_key=self.api_key,
             base_url=self.base_url,
@@ -153,8 +163,7 @@ def init_settings(secrets: Mapping[str, str]) -> None:
     for name in PROVIDERS:
         ss.setdefault(model_key(name), MODELS[name][0])
     ss.setdefault(SYSTEM, DEFAULT_SYSTEM_PROMPT)
-    ss.setdefault(TEMPERATURE, DEFAULT_TEMPERATURE)
-    ss.setdefault(MAX_TOKENS, DEFAULT_MAX_TOKENS)
+    init_parameters()
     ss.setdefault(SMOOTH_TYPING, False)
     if BASE_URL not in ss:
         ss[BASE_URL] = secrets.get(BASE_URL_VARS["openai-compatible"]) or _env_compatible_url()
@@ -200,8 +209,7 @@ def current_settings(secrets: Mapping[str, str]) -> ChatSettings:
         provider=provider,
         model=str(ss[model_key(provider)]).strip() or MODELS[provider][0],
         system=str(ss[SYSTEM]),
-        temperature=float(ss[TEMPERATURE]),
-        max_tokens=int(ss[MAX_TOKENS]),
+        **chosen_parameters(),
         base_url=str(ss[BASE_URL]).strip() or None if provider == "openai-compatible" else None,
         api_key=ss.get(api_key_key(provider)),
         smooth_typing=bool(ss.get(SMOOTH_TYPING, False)),
@@ -212,15 +220,8 @@ def current_settings(secrets: Mapping[str, str]) -> ChatSettings:
 # -- sidebar widgets -----------------------------------------------------------------------------
 
 
-def _bind(name: str) -> dict[str, Any]:
-    """Widget kwargs that seed the widget from the plain key ``name`` and copy changes back."""
-    widget_key = f"w_{name}"
-    st.session_state[widget_key] = st.session_state[name]
-    return {"key": widget_key, "on_change": _copy_back, "args": (name,)}
-
-
-def _copy_back(name: str) -> None:
-    st.session_state[name] = st.session_state[f"w_{name}"]
+_bind = bind
+_copy_back = copy_back
 
 
 def _store_api_key(provider: str) -> None:
@@ -247,17 +248,13 @@ def render_settings(secrets: Mapping[str, str], *, disabled: bool = False) -> No
         **_bind(PROVIDER),
     )
     provider: str = ss[PROVIDER]
-    current = str(ss[model_key(provider)])
-    options = list(MODELS[provider])
-    if current and current not in options:
-        options.append(current)
-    st.selectbox(
-        "Model",
-        options,
-        accept_new_options=provider != "demo",
-        help="Pick a suggestion or type any model name your provider offers.",
-        disabled=disabled or provider == "demo",
-        **_bind(model_key(provider)),
+    compatible_url = str(ss[BASE_URL]).strip() or None if provider == "openai-compatible" else None
+    render_model_picker(
+        provider,
+        secrets,
+        api_key=ss.get(api_key_key(provider)),
+        base_url=compatible_url,
+        disabled=disabled,
     )
     if provider == "openai-compatible":
         st.text_input(
@@ -284,30 +281,7 @@ def render_settings(secrets: Mapping[str, str], *, disabled: bool = False) -> No
         disabled=disabled,
         **_bind(SYSTEM),
     )
-    low, high = TEMPERATURE_RANGE.get(provider, (0.0, 2.0))
-    st.slider(
-        "Temperature",
-        min_value=0.0,
-        max_value=2.0,
-        step=0.05,
-        help=f"Higher is more varied. {PROVIDER_LABELS.get(provider, provider)} accepts "
-        f"{low:g} to {high:g}.",
-        disabled=disabled,
-        **_bind(TEMPERATURE),
-    )
-    try:
-        check_temperature(provider, float(ss[TEMPERATURE]))
-    except ConfigurationError as exc:
-        st.warning(exc.user_message, icon=":material/thermostat:")
-    st.number_input(
-        "Max tokens",
-        min_value=1,
-        max_value=MAX_TOKENS_LIMIT,
-        step=256,
-        help="Upper bound on the answer's length. An answer that reaches it is marked “cut off”.",
-        disabled=disabled,
-        **_bind(MAX_TOKENS),
-    )
+    render_parameters(provider, str(ss[model_key(provider)]).strip(), disabled=disabled)
     st.toggle(
         "Smooth typing",
         help="Type the answer out at an even pace instead of in bursts as it arrives; "

@@ -12,6 +12,7 @@ from typing import Any
 import httpx2
 
 from chat_core import errors as e
+from chat_core.models import replacement_for, retired_message
 
 
 def retry_after_s(headers: Mapping[str, str] | None) -> float | None:
@@ -134,6 +135,10 @@ def _status_error(
             status=status,
         )
     if status == 404 and api_body and "model" in f"{code_l} {detail_l}":
+        if instead := replacement_for(model):
+            return e.ModelNotFound(
+                retired_message(provider, model, instead), provider=provider, status=status
+            )
         return e.ModelNotFound(
             f"Model '{model}' does not exist at {provider} (or this key cannot use it). "
             "Pick another model.",

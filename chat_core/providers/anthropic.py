@@ -10,6 +10,7 @@ import anthropic
 from anthropic import Stream
 
 from chat_core import errors as e
+from chat_core.config import MODELS
 from chat_core.providers._http import (
     midstream_error,
     sdk_status_error,
@@ -44,7 +45,7 @@ def sdk_base_url(base_url: str | None) -> str | None:
 class AnthropicProvider:
     name = "anthropic"
     label = "Anthropic"
-    default_model = "claude-sonnet-4-5"
+    default_model = MODELS["anthropic"][0]
 
     def __init__(self, api_key: str | None, base_url: str | None = None) -> None:
         if not api_key:
@@ -81,6 +82,12 @@ class AnthropicProvider:
             # anthropic>=1 dropped sampling parameters from the method signatures (newer models
             # ignore or refuse them); the API still reads them from the body.
             body["temperature"] = request.temperature
+        if request.thinking_budget_tokens:
+            # Extended thinking: max_tokens already exceeds the budget (models.fit_request).
+            kwargs["thinking"] = {
+                "type": "enabled",
+                "budget_tokens": request.thinking_budget_tokens,
+            }
         try:
             stream: Stream[Any] = self._client.messages.create(**kwargs, stream=True)
         except anthropic.APIStatusError as exc:

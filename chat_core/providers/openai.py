@@ -12,6 +12,7 @@ from openai import Stream
 from openai.types.chat import ChatCompletionChunk
 
 from chat_core import errors as e
+from chat_core.config import MODELS
 from chat_core.providers._http import (
     midstream_error,
     sdk_status_error,
@@ -33,7 +34,7 @@ from chat_core.types import (
 class OpenAIProvider:
     """Streams ``/chat/completions`` with ``stream_options={"include_usage": True}``."""
 
-    default_model = "gpt-4o-mini"
+    default_model = MODELS["openai"][0]
 
     def __init__(
         self,
@@ -88,6 +89,8 @@ class OpenAIProvider:
             # Compatible servers know the classic name; OpenAI itself prefers the new one.
             key = "max_tokens" if self._compatible else "max_completion_tokens"
             kwargs[key] = request.max_tokens
+        if request.reasoning_effort:
+            kwargs["reasoning_effort"] = request.reasoning_effort
         try:
             stream: Stream[ChatCompletionChunk] = self._client.chat.completions.create(**kwargs)
         except openai.APIStatusError as exc:

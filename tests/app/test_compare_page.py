@@ -129,10 +129,12 @@ def test_an_example_button_compares_its_prompt(app: Callable[..., AppTest]) -> N
 def test_openai_and_anthropic_columns_stream_with_the_sidebar_settings(
     app: Callable[..., AppTest], openai_wire: WireServer, anthropic_wire: WireServer
 ) -> None:
-    at = open_compare(app())
+    # Models that take a temperature (the defaults are reasoning models, which do not).
+    at = open_compare(app(model_openai="gpt-4o-mini"))
     # With both keys configured the suggestions are the chat's provider and the other one.
     assert at.selectbox(key="compare_w_provider_0").value == "openai"
     assert at.selectbox(key="compare_w_provider_1").value == "anthropic"
+    at.selectbox(key="compare_w_model_1").set_value("claude-haiku-4-5").run()
     at.text_area(key="compare_w_system").input("Answer in one line.").run()
     at.slider(key="compare_w_temperature").set_value(0.4).run()
     at.number_input(key="compare_w_max_tokens").set_value(300).run()
@@ -156,7 +158,7 @@ def test_openai_and_anthropic_columns_stream_with_the_sidebar_settings(
     assert all(t.metrics is not None and t.metrics.tokens_per_s is not None for t in run.turns)
     views = [column_view(c) for c in answer_columns(at)]
     assert views[0]["header"].startswith("**OpenAI** · `gpt-4o-mini`")
-    assert views[1]["header"].startswith("**Anthropic** · `claude-sonnet-4-5`")
+    assert views[1]["header"].startswith("**Anthropic** · `claude-haiku-4-5`")
     assert all("You said: same prompt for both" in v["text"] for v in views)
     assert [m.value.split()[-1] for m in at.metric] == ["s", "tokens/s"]
     # The settings are the chat page's: the chat sees them too.

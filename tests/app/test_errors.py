@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from chat_core import StreamStatus
+from chat_core.config import MODELS
 from tests.app.conftest import captions, errors, messages, send
 from tests.wire_server import Scenario, WireServer
 
@@ -35,7 +36,7 @@ def assert_failed_with(at: AppTest, *fragments: str) -> None:
     ("prompt", "fragments"),
     [
         ("#wire:401", ("OpenAI rejected the API key",)),
-        ("#wire:model", ("Model 'gpt-4o-mini'", "Pick another model")),
+        ("#wire:model", (f"Model '{MODELS['openai'][0]}'", "Pick another model")),
         ("#wire:429:30", ("Rate limited by OpenAI", "try again in 30 s")),
         ("#wire:context", ("too long",)),
         ("#wire:403", ("not allowed",)),
@@ -152,11 +153,11 @@ def test_a_blank_typed_key_changes_nothing(app: Callable[..., AppTest]) -> None:
 def test_a_temperature_out_of_range_is_explained_and_nothing_is_sent(
     app: Callable[..., AppTest], anthropic_wire: WireServer
 ) -> None:
-    at = app().run()
-    at.slider(key="w_temperature").set_value(1.5).run()
-    assert "out of range for Anthropic" in at.sidebar.warning[0].value
+    at = app(model_anthropic="claude-haiku-4-5").run()
+    at.select_slider(key="w_temperature_choice").set_value(1.5).run()
+    assert "out of range for claude-haiku-4-5" in at.sidebar.warning[0].value
     at = send(at, "hello")
-    assert_failed_with(at, "Temperature 1.5 is out of range for Anthropic (0 to 1)")
+    assert_failed_with(at, "Temperature 1.5 is out of range for claude-haiku-4-5 (0 to 1)")
     assert anthropic_wire.requests == []
     assert at.session_state["conversation"].turns[0].content == "hello"  # nothing lost
 

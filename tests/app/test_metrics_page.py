@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from chat_core.config import MODELS
 from tests.app.conftest import send
 from tests.wire_server import WireServer
 
@@ -25,7 +26,7 @@ def test_one_row_per_answer_with_the_right_values(
     assert list(table["#"]) == [1, 2, 3]
     assert list(table["status"]) == ["complete", "error", "complete"]
     assert set(table["provider"]) == {"OpenAI"}
-    assert set(table["model"]) == {"gpt-4o-mini"}
+    assert set(table["model"]) == {MODELS["openai"][0]}
     for row, turn in zip(table.to_dict("records"), answers, strict=True):
         m = turn.metrics
         assert row["TTFT (s)"] == pytest.approx(m.ttft_s)

@@ -104,11 +104,11 @@ def test_regenerate_replaces_the_last_answer(app: Callable[..., AppTest]) -> Non
 def test_settings_survive_a_visit_to_the_metrics_page(app: Callable[..., AppTest]) -> None:
     at = app().run()
     at.text_area(key="w_system").input("Answer like a pirate.").run()
-    at.slider(key="w_temperature").set_value(0.3).run()
+    at.select_slider(key="w_temperature_choice").set_value(0.3).run()
     at.switch_page("pages/metrics.py").run()
     at.switch_page("app.py").run()
     assert not at.exception
     assert at.text_area(key="w_system").value == "Answer like a pirate."
-    assert at.slider(key="w_temperature").value == 0.3
+    assert at.select_slider(key="w_temperature_choice").value == 0.3
     at = send(at, "hello")
     assert "Answering as instructed" in messages(at)[-1][1]

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from streamlit.testing.v1 import AppTest
 
 from chat_core import StreamStatus
+from chat_core.config import MODELS
 from tests.app.conftest import captions, messages, send
 from tests.wire_server import WireServer
 
@@ -24,11 +25,12 @@ def test_an_openai_turn_streams_from_the_wire_server(
     )
     request = openai_wire.last_request
     assert request is not None and request.provider == "openai"
-    assert request.body["model"] == "gpt-4o-mini"
+    assert request.body["model"] == MODELS["openai"][0]
+    assert "temperature" not in request.body  # "provider default" until the person sets one
     assert request.body["stream"] is True
     assert request.headers["authorization"] == "Bearer sk-test-openai"
     caption = captions(at)[-1]
-    assert caption.startswith("TTFT ") and "gpt-4o-mini" in caption
+    assert caption.startswith("TTFT ") and MODELS["openai"][0] in caption
     assert "tokens/s" in caption and " in / " in caption
 
 
@@ -43,7 +45,8 @@ def test_an_anthropic_turn_streams_from_the_wire_server(
     assert request is not None and request.provider == "anthropic"
     sent_key = request.headers.get("x-api-key") or request.headers.get("authorization", "")
     assert sent_key.endswith("sk-ant-test")
-    assert request.body["model"] == "claude-sonnet-4-5"
+    assert request.body["model"] == MODELS["anthropic"][0]
+    assert "temperature" not in request.body
     turn = at.session_state["conversation"].turns[-1]
     assert turn.status == StreamStatus.COMPLETE
     assert turn.metrics is not None and turn.metrics.output_tokens
@@ -82,9 +85,9 @@ def test_the_system_prompt_reaches_openai(
 def test_the_system_prompt_temperature_and_max_tokens_reach_anthropic(
     app: Callable[..., AppTest], anthropic_wire: WireServer
 ) -> None:
-    at = app().run()
+    at = app(model_anthropic="claude-haiku-4-5").run()  # a model that takes a temperature
     at.text_area(key="w_system").input("Be brief.").run()
-    at.slider(key="w_temperature").set_value(0.25).run()
+    at.select_slider(key="w_temperature_choice").set_value(0.25).run()
     at.number_input(key="w_max_tokens").set_value(300).run()
     send(at, "hi")
     request = anthropic_wire.last_request

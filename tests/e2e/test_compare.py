@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from chat_core.config import MODELS
 from tests.e2e.conftest import CAPTION, IN_CI, SIDEBAR, AppServer, ChatPage
 from tests.servers import server_env, streamlit_server
 from tests.wire_server import Record, WireServer, long_markdown_text
@@ -125,7 +126,8 @@ def test_two_providers_answer_side_by_side_and_the_fastest_are_named(
     chat.wait_idle()
     assert sorted(r.provider or "" for r in wire.requests) == ["anthropic", "openai"]
     expect(columns(chat)).to_have_count(2)
-    for index, header in enumerate(["OpenAI · gpt-4o-mini", "Anthropic · claude-sonnet-4-5"]):
+    headers = [f"OpenAI · {MODELS['openai'][0]}", f"Anthropic · {MODELS['anthropic'][0]}"]
+    for index, header in enumerate(headers):
         column = columns(chat).nth(index)
         expect(column).to_contain_text(header)
         assert column_text(chat, index).startswith("You said: hello both")

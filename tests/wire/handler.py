@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from tests.wire.error_bodies import anthropic_error_body, openai_error_body
+from tests.wire.models import is_models_path, serve_models
 from tests.wire.scenarios import ANTHROPIC_PATH, OPENAI_PATH, TRIGGER_NAMES
 
 if TYPE_CHECKING:
@@ -146,6 +147,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- HTTP verbs ------------------------------------------------------------------------
     def do_GET(self) -> None:  # noqa: N802 (http.server naming)
+        if is_models_path(self.path):
+            return serve_models(self)  # recorded apart: wire.model_listings
         rec = self._record(b"")
         try:
             if rec.path == "/health":

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from tests.wire.encoders import KEEP_ALIVE, build_stream, frame, whole_body
 from tests.wire.error_bodies import anthropic_error_body, openai_error_body
 from tests.wire.handler import _Handler, _HTTPServer, _Stop
+from tests.wire.models import DEFAULT_MODELS, ModelListing, sampling_refusal
 from tests.wire.record import Record
 from tests.wire.scenarios import (
     Provider,
@@ -53,6 +54,9 @@ class WireServer:
         self._thread: threading.Thread | None = None
         self._serving = False
         self._stopped = False
+        self.models: list[str] = list(DEFAULT_MODELS)
+        """What ``GET /v1/models`` lists (tests may change it)."""
+        self.model_listings: list[ModelListing] = []
 
     # -- life cycle ------------------------------------------------------------------------
     @property
@@ -156,6 +160,8 @@ class WireServer:
         with self._cond:
             self._records.clear()
             self._queue.clear()
+            self.models = list(DEFAULT_MODELS)
+            self.model_listings.clear()
             active = list(self._active)
             for h in active:
                 h.aborted = True
@@ -254,6 +260,7 @@ class WireServer:
     def _respond(self, h: _Handler, rec: Record) -> None:
         body: dict[str, Any] = rec.body
         sc, source = self._pick(rec)
+        sc = sampling_refusal(rec) or sc  # a temperature the model refuses: the provider's 400
         rec.scenario, rec.source = sc, source
         rec.stream = bool(body.get("stream"))
         provider = rec.provider
