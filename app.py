@@ -55,7 +55,7 @@ def _chat_page() -> None:
     """The full run: sidebar, header and the chat's recent turns (``first_shown``), then the
     live part (a fragment).
 
-    A prompt reruns only the fragment (STREAMLIT_NOTES 8-9 on fragments), so sending one does
+    A prompt reruns only the fragment (docs/design.md §27), so sending one does
     not re-send the whole history to the browser: in a long chat that was most of the time to
     the first token on screen (bench/history.py)."""
     secrets = read_secrets()
@@ -67,7 +67,7 @@ def _chat_page() -> None:
 
     stop_button = render_chat_sidebar(conv, secrets, streaming=streaming)
     # Fixed top-level layout, so the chat messages sit at the same positions in every run and
-    # the welcome never leaves stale buttons inside the first message (STREAMLIT_NOTES 23).
+    # the welcome never leaves stale buttons inside the first message (docs/design.md §23).
     header, notices = st.container(), st.container()
     with header:
         _header(settings)

@@ -40,7 +40,7 @@ there and again in the following ``requestAnimationFrame`` (the frame that paint
 (``innerText`` of its markdown containers, whitespace removed) is compared with the
 ``once`` page's: "text ok".
 
-*Where lag comes from* (STREAMLIT_NOTES 26), printed for the app's path: script done (bench
+*Where lag comes from* (docs/design.md §26), printed for the app's path: script done (bench
 page marks) - last chunk; last websocket message before the final text showed - last chunk;
 visible - that message (browser render).
 
@@ -266,7 +266,7 @@ def app_env(wire: WireServer) -> dict[str, str]:
 
 @contextlib.contextmanager
 def chromium() -> Iterator[Any]:
-    """A headless Chromium (STREAMLIT_NOTES 17) with a context that runs ``INIT_JS``."""
+    """A headless Chromium (docs/design.md §17) with a context that runs ``INIT_JS``."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -739,7 +739,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             wire.reset()
             return run, shown
 
-        # Warm-up (lazy imports, STREAMLIT_NOTES 21) and the reference text per N.
+        # Warm-up (lazy imports, docs/design.md §21) and the reference text per N.
         references: dict[int, str] = {}
         fixed: dict[str, int] = {}
         for name in dict.fromkeys(["once", *pages]):

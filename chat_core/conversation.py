@@ -2,7 +2,7 @@
 
 ``Conversation`` and ``Turn`` are mutable on purpose: the UI appends the assistant turn
 *before* streaming and updates it in place as text arrives, so a stopped run keeps the
-partial answer (STREAMLIT_NOTES 4-5).
+partial answer (docs/design.md §4-5).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Timing and usage of one streamed answer.
 
 ``MetricsRecorder`` is a pure accumulator (no I/O, clock values passed in); ``StreamMetrics``
-is the frozen result. ``to_dict()`` has exactly the seed's ``measure_streaming`` keys first.
+is the frozen result. ``to_dict()`` has exactly the documented ``measure_streaming`` keys first.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class StreamMetrics:
         return self.output_tokens / self.streaming_s
 
     def to_dict(self, *, timeline: bool = False) -> dict[str, Any]:
-        """The seed's keys (``total_time`` … ``chars_per_second``), then ours."""
+        """The documented keys (``total_time`` … ``chars_per_second``), then ours."""
         data: dict[str, Any] = {
             "total_time": self.total_s,
             "time_to_first_token": self.ttft_s,

@@ -177,7 +177,7 @@ def paced(
     """Yield paced text from a non-blocking ``poll`` until its stream ended and all is shown.
 
     Suits ``st.write_stream(paced(...))``: one piece per tick at most. Each yield is a
-    websocket frame (~120 B, ~11 ms of browser work: STREAMLIT_NOTES 25), so ticks shorter
+    websocket frame (~120 B, ~11 ms of browser work: docs/design.md §25), so ticks shorter
     than ~50 ms cost more than they smooth.
     """
     while True:

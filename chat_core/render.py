@@ -2,7 +2,7 @@
 
 Streaming, inside the assistant's ``st.chat_message``::
 
-    with st.container():                   # one inner container (STREAMLIT_NOTES 23)
+    with st.container():                   # one inner container (docs/design.md §23)
         for block in display_blocks(frames):
             st.write_stream(block)         # one element per block; only the tail re-renders
 

@@ -1,7 +1,7 @@
-"""Server-sent events in the seed's format, for the HTTP API and any other SSE face.
+"""Server-sent events in the format the README documents, for the HTTP API and any other SSE face.
 
 Per frame ``data: {"content": "…"}``; at the end ``data: {"done": true, "metrics": {…}}`` with
-the seed's metrics keys first; a failure as ``data: {"error": {"message": …, "retryable": …}}``
+the documented metrics keys first; a failure as ``data: {"error": {"message": …, "retryable": …}}``
 after whatever text had arrived. While a retry waits, ``data: {"notice": "…"}``. Every event
 is one ``data:`` line (JSON escapes newlines).
 
@@ -47,7 +47,7 @@ def content_event(text: str) -> bytes:
 
 def notice_event(text: str) -> bytes:
     """A retry notice while the answer waits ("Rate limited by OpenAI — retrying in 2 s");
-    clients that only know the seed's three events ignore it."""
+    clients that only know the three basic events ignore it."""
     return encode_event({"notice": text})
 
 

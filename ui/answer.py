@@ -1,6 +1,6 @@
 """Streaming one assistant answer into the page without ever losing it.
 
-The order matters (STREAMLIT_NOTES 3-7):
+The order matters (docs/design.md §3-7):
 
 1. the empty assistant ``Turn`` joins the conversation and the metrics log, and the running
    stream is recorded in session state, all *before* the first frame;
@@ -39,7 +39,7 @@ from ui.settings import ChatSettings
 from ui.typing import typed_frames
 
 FRAME_INTERVAL_S = 0.1
-"""Shortest coalescing interval for ``ChatStream.frames`` (STREAMLIT_NOTES 1, 25)."""
+"""Shortest coalescing interval for ``ChatStream.frames`` (docs/design.md §1, §25)."""
 MAX_FRAME_INTERVAL_S = 0.25
 """Longest: a long live block is re-sent at most 4 times a second (chat_core/frame_cost.py)."""
 
@@ -50,7 +50,7 @@ def frame_cost() -> FrameCost:
 
 
 IDLE_CHECK_S = 0.25
-"""While nothing arrives, touch the page this often so Stop is noticed (STREAMLIT_NOTES 3)."""
+"""While nothing arrives, touch the page this often so Stop is noticed (docs/design.md §3)."""
 WAITING_HINT_AFTER_S = 0.6
 
 
@@ -67,7 +67,7 @@ def stream_answer(
     turn = conv.add_assistant(provider=settings.provider, model=settings.model)
     state.record_answer(turn)
     messages = conv.messages(upto=len(conv.turns) - 1)
-    # Plain references before streaming (STREAMLIT_NOTES 4).
+    # Plain references before streaming (docs/design.md §4).
     estimator = progress.estimator()
     length_key = progress.progress_key(settings.provider, settings.model, settings.system)
 

@@ -1,7 +1,7 @@
 """The compare page's parts: column choices, comparison runs, and several answers streamed
 side by side from one ``merge_streams``.
 
-Stop-safety follows the chat page (STREAMLIT_NOTES 3-7, ui/answer.py):
+Stop-safety follows the chat page (docs/design.md §3-7, ui/answer.py):
 
 1. a ``CompareRun`` with one empty assistant ``Turn`` per column joins the session's runs and
    the metrics log, and the running ``MergedStream`` is recorded in session state, all
@@ -63,9 +63,9 @@ KEEP_RUNS = 20
 
 FRAME_INTERVAL_S = 0.1
 """Coalescing interval of the merged frames. One frame may update every column, so it is
-twice the chat page's: at most ~10 updates per column per second (STREAMLIT_NOTES 20, 25)."""
+twice the chat page's: at most ~10 updates per column per second (docs/design.md §20, §25)."""
 IDLE_CHECK_S = 0.25
-"""While nothing arrives, touch the page this often so Stop is noticed (STREAMLIT_NOTES 3)."""
+"""While nothing arrives, touch the page this often so Stop is noticed (docs/design.md §3)."""
 CAPTION_EVERY_S = 0.5
 """How often a streaming column's live TTFT / speed caption is redrawn."""
 WAITING_HINT_AFTER_S = 0.6
@@ -260,7 +260,7 @@ def clear_runs() -> None:
 
 def _bind(name: str) -> dict[str, Any]:
     """Widget kwargs that seed the widget from the plain key ``name`` and copy changes back
-    (widget state is dropped on other pages: STREAMLIT_NOTES 9)."""
+    (widget state is dropped on other pages: docs/design.md §9)."""
     widget_key = f"compare_w_{name}"
     st.session_state[widget_key] = st.session_state[name]
     return {"key": widget_key, "on_change": _copy_back, "args": (name, widget_key)}
@@ -406,7 +406,7 @@ class SlotPair:
     The browser gives a new container the children of the container it replaces at the same
     place, and keeps those it was not sent again until the run ends: a new comparison drawn
     where the previous one was would show the previous answers' extra blocks and columns
-    below the new text while it streams (STREAMLIT_NOTES 23). Emptying the place first does
+    below the new text while it streams (docs/design.md §23). Emptying the place first does
     not help: Streamlit's message queue drops the empty element in favour of the container
     that follows it. The placeholder not in use gets only its own empty element, which does
     clear it, so switching places on every streaming run always starts from nothing. Idle
@@ -427,7 +427,7 @@ class SlotPair:
 
 class ColumnLayout:
     """The children of one answer column, identical while streaming and when redrawn, so a
-    rerun shows the same elements (STREAMLIT_NOTES 23): header, notice, text, footer."""
+    rerun shows the same elements (docs/design.md §23): header, notice, text, footer."""
 
     def __init__(self, run_id: str, index: int) -> None:
         self.header = st.empty()
@@ -602,7 +602,7 @@ class BlockFeed:
 
 class LiveText:
     """A column's streaming text: finished blocks stay in their own elements, only the tail
-    element is redrawn (STREAMLIT_NOTES 19, 22-24)."""
+    element is redrawn (docs/design.md §19, §22-24)."""
 
     def __init__(self, container: DeltaGenerator) -> None:
         self._container = container

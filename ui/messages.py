@@ -4,7 +4,7 @@ The markdown of a message always goes through two functions, ``show_markdown`` (
 text, one element) and ``stream_markdown`` (frames while it streams, cut into blocks in an
 inner container), both drawing display-safe markdown (``chat_core.render``: no raw HTML
 rendering, ``$`` prices stay text, ``\\(...\\)`` becomes ``$...$``) as the single child of a
-keyed container of the chat message (STREAMLIT_NOTES 23).
+keyed container of the chat message (docs/design.md §23).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def show_markdown(text: str) -> None:
     A text is always exactly one child of its container: the inner container of blocks that
     ``stream_markdown`` streams into, and in every later run this one element. An element
     where a block was replaces that block with all its children in the browser, so nothing
-    stale is left behind (STREAMLIT_NOTES 23); and a long chat costs the browser one element
+    stale is left behind (docs/design.md §23); and a long chat costs the browser one element
     per message instead of one per markdown block, on every update of the page."""
     shown = to_display(text)
     if shown:
@@ -44,7 +44,7 @@ def show_markdown(text: str) -> None:
 
 def stream_markdown(frames: Iterator[str], cost: FrameCost | None = None) -> None:
     """Stream raw ``frames`` into an inner container of the current one: finished markdown
-    blocks are written once, only the live tail block re-renders (STREAMLIT_NOTES 19-24).
+    blocks are written once, only the live tail block re-renders (docs/design.md §19-24).
     ``cost`` learns the live tail's length, to space the frames (chat_core/frame_cost.py)."""
     with st.container():
         for block in display_blocks(frames, cost):
@@ -60,7 +60,7 @@ HISTORY_PAGE = 20
 """A long chat shows its last 20-39 messages, with a button for 20 more at a time: every
 message on the page costs the browser work on every update of it, so a 200-message chat drew
 its next answer 3x slower than a new one (bench/history.py). Even, so a page never moves a
-user message into an assistant message's place (STREAMLIT_NOTES 23)."""
+user message into an assistant message's place (docs/design.md §23)."""
 
 
 def first_shown(count: int, earlier_pages: int = 0) -> int:

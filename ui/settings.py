@@ -3,7 +3,7 @@ sidebar widgets that edit them.
 
 Settings live in plain ``st.session_state`` keys (``provider``, ``system``, ...), not only in
 widget keys, because Streamlit drops a widget's state in any run that does not draw it, e.g.
-after visiting another page (STREAMLIT_NOTES 9). Each widget is seeded from its plain key
+after visiting another page (docs/design.md §9). Each widget is seeded from its plain key
 before it is drawn and copies its value back in ``on_change``.
 
 API keys typed in the sidebar are kept for this browser session only (``api_key_<provider>``),
@@ -68,7 +68,7 @@ def api_key_key(provider: str) -> str:
 def read_secrets() -> dict[str, str]:
     """The provider keys and base URLs found in ``st.secrets`` (top-level names such as
     ``OPENAI_API_KEY``). No secrets file, or an unreadable one, means no secrets: the
-    environment and the sidebar still work (STREAMLIT_NOTES 10)."""
+    environment and the sidebar still work (docs/design.md §10)."""
     found: dict[str, str] = {}
     try:
         for name in SECRET_NAMES:

@@ -17,7 +17,7 @@ from ui.settings import render_settings
 # first turn of a chat. So the sidebar buttons whose state follows the chat are live buttons
 # that only *look* disabled, by CSS on what the page shows: the idle Stop unless the chat
 # input shows its own stop button (a prompt is being answered; a click on the sidebar
-# interrupts it, STREAMLIT_NOTES 3), Regenerate and the downloads while the chat has no
+# interrupts it, docs/design.md §3), Regenerate and the downloads while the chat has no
 # message (``st-key-msg-*``, ui/messages.py). A keyboard press on them does no harm.
 CHAT_EMPTY = ':not(:has([class*="st-key-msg-"]))'
 SIDEBAR_STYLE = f"""<style>

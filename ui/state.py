@@ -1,6 +1,6 @@
 """Per-session objects kept in ``st.session_state`` and the rules for touching them.
 
-STREAMLIT_NOTES 4-5: once a run has been stopped, any ``st.session_state`` access raises
+docs/design.md §4-5: once a run has been stopped, any ``st.session_state`` access raises
 again, and the next run may start before the stopped run's ``finally`` has finished. So the
 streaming code takes *plain references* (the ``Conversation``, the assistant ``Turn``) before
 it streams and only mutates those objects afterwards; the session-state bookkeeping for the

@@ -1,8 +1,8 @@
 """Pay Streamlit's and the SDKs' lazy imports once per server process, off the request path.
 
 The first ``st.chat_message``/``st.write_stream`` in a fresh process imports pandas, pyarrow
-and numpy (~0.3 s here), and the first OpenAI/Anthropic answer imports its SDK (STREAMLIT_NOTES
-21). Importing them in a background thread when the app is first loaded means the first
+and numpy (~0.3 s here), and the first OpenAI/Anthropic answer imports its SDK (docs/design.md
+§21). Importing them in a background thread when the app is first loaded means the first
 answer's time to first token measures the model, not Python's import system.
 """
 

@@ -2,7 +2,7 @@
 of several ways (``?mode=``). Used by bench/render_lag.py; not part of the app.
 
 Modes
-    naive      one ``st.write_stream`` over every chunk (STREAMLIT_NOTES 1)
+    naive      one ``st.write_stream`` over every chunk (docs/design.md §1)
     coalesced  ``st.write_stream`` over ``ChatStream.frames(0.05)``
     app        the app's own rendering helper: ``ui.messages.stream_markdown`` over frames at
                ``ui.answer.frame_cost()``, inside an inner ``st.container()`` of the

@@ -84,7 +84,7 @@ class AnthropicProvider:
 
 
 class AnthropicUpstream(SSEUpstream):
-    """Messages stream events (``event:`` names; STREAMLIT_NOTES 15)."""
+    """Messages stream events (``event:`` names; docs/design.md §15)."""
 
     def convert(self, sse: SSEEvent) -> list[UpstreamEvent] | None:
         kind = sse.event
