@@ -122,7 +122,9 @@ class MetricsRecorder:
         if output_tokens is not None:
             self.output_tokens = output_tokens
 
-    def finish(self, at_s: float, status: StreamStatus) -> StreamMetrics:
+    def finish(self, at_s: float, status: StreamStatus, *, timeline: bool = True) -> StreamMetrics:
+        """The metrics at ``at_s``; ``timeline=False`` leaves the arrivals out (a cheap live
+        snapshot: ``ChatStream.metrics_snapshot``)."""
         ttft = None if self._first_s is None else self._first_s - self._start_s
         streaming = 0.0 if self._first_s is None else max(0.0, at_s - self._first_s)
         return StreamMetrics(
@@ -137,5 +139,7 @@ class MetricsRecorder:
             char_count=self._chars,
             input_tokens=self.input_tokens,
             output_tokens=self.output_tokens,
-            timeline=tuple(ChunkArrival(offset, chars) for offset, chars in self._arrivals),
+            timeline=tuple(ChunkArrival(offset, chars) for offset, chars in self._arrivals)
+            if timeline
+            else (),
         )

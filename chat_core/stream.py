@@ -9,7 +9,6 @@ every character received.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
@@ -17,12 +16,15 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from types import TracebackType
 
-from chat_core.errors import ChatError, ProviderUnavailable, RateLimited, UnexpectedError
+from chat_core.errors import ChatError, UnexpectedError
+from chat_core.frames import Frame, achunks_of, chunks_of, frames_of, text_frames
 from chat_core.metrics import MetricsRecorder, StreamMetrics
 from chat_core.providers.base import Provider, Upstream
+from chat_core.retry import DEFAULT_RETRY, NO_RETRY, RetryPolicy, retry_notice
 from chat_core.types import (
     ChatRequest,
     FinishReport,
+    ReasoningDelta,
     StreamStatus,
     TextDelta,
     UsageReport,
@@ -30,38 +32,9 @@ from chat_core.types import (
 
 log = logging.getLogger(__name__)
 
+__all__ = ["DEFAULT_RETRY", "NO_RETRY", "ChatStream", "RetryPolicy", "StreamResult"]
+
 Clock = Callable[[], float]
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """Automatic retries of 429 and 5xx answers, before the first token only; never after text
-    has arrived.
-
-    A retryable error is retried at most ``max_retries`` times, waiting the provider's
-    ``retry-after`` (or ``backoff_s * 2**attempt``), but never longer than ``max_wait_s``:
-    a longer wait is reported to the person instead.
-    """
-
-    max_retries: int = 2
-    backoff_s: float = 1.0
-    max_wait_s: float = 20.0
-
-    def delay_for(self, error: ChatError, attempt: int) -> float | None:
-        # Only what the provider said is temporary (429, 5xx, 529, overload events); a refused
-        # connection or a timeout is shown at once with a Retry button instead.
-        if not isinstance(error, RateLimited | ProviderUnavailable):
-            return None
-        if not error.retryable or attempt >= self.max_retries:
-            return None
-        delay = (
-            error.retry_after_s if error.retry_after_s is not None else self.backoff_s * 2**attempt
-        )
-        return delay if delay <= self.max_wait_s else None
-
-
-DEFAULT_RETRY = RetryPolicy()
-NO_RETRY = RetryPolicy(max_retries=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +90,9 @@ class ChatStream:
 
         self._cond = threading.Condition()
         self._chunks: list[str] = []
+        self._reasoning: list[str] = []
+        self._wakers: list[Callable[[], object]] = []
+        """Async consumers waiting for news (``chat_core.frames.achunks_of``), woken once."""
         self._notices: list[str] = []
         self._result: StreamResult | None = None
         self._cancelled = threading.Event()
@@ -208,6 +184,12 @@ class ChatStream:
             return "".join(self._chunks)
 
     @property
+    def reasoning(self) -> str:
+        """Everything the model has shown of its thinking so far (``ReasoningDelta``)."""
+        with self._cond:
+            return "".join(self._reasoning)
+
+    @property
     def notice(self) -> str | None:
         """The latest retry notice, if any."""
         with self._cond:
@@ -216,22 +198,19 @@ class ChatStream:
     # -- consumption --------------------------------------------------------------------------
 
     def __iter__(self) -> Iterator[str]:
-        """Each text chunk as the provider sent it. Abandoning the iteration cancels."""
-        self.start()
-        index = 0
-        try:
-            while True:
-                with self._cond:
-                    self._wait_for_chunks(index)
-                    pending = self._chunks[index:]
-                    index = len(self._chunks)
-                    finished = self.done
-                yield from pending
-                if finished and index >= len(self._chunks):
-                    return
-        finally:
-            if not self.done:
-                self.cancel()
+        """Answer text as it arrives (chunks that arrived together come joined). Abandoning
+        the iteration cancels."""
+        return chunks_of(self)
+
+    def updates(
+        self, min_interval_s: float | Callable[[], float] = 0.05, *, idle_s: float | None = 0.25
+    ) -> Iterator[Frame]:
+        """Coalesced ``Frame``s for UIs (``chat_core.frames``): the first text at once, then
+        what arrived (answer, reasoning, notices), at most one frame per ``min_interval_s``
+        (a number, or a function asked after each frame, e.g. ``FrameCost.interval``); the last
+        frame holds the result. ``IDLE`` (an empty frame) each time ``idle_s`` passes with
+        nothing new. Abandoning the iteration cancels the stream."""
+        return frames_of(self, min_interval_s, idle_s=idle_s)
 
     def frames(
         self,
@@ -241,85 +220,15 @@ class ChatStream:
         on_idle: IdleCallback | None = None,
         idle_s: float = 0.25,
     ) -> Iterator[str]:
-        """Coalesced text for UIs: the first chunk at once, then whatever arrived, at most
-        one frame per ``min_interval_s``. The frames concatenate to exactly the chunks.
-        ``min_interval_s`` may be a function, asked after each frame for the next interval
-        (``chat_core.frame_cost.FrameCost.interval``).
-
-        ``on_notice`` is called on the consuming thread with each retry notice.
-        ``on_idle`` is called on the consuming thread each time ``idle_s`` passes with
-        nothing to yield (waiting for the first token, a retry wait, a stall): a UI whose
-        stop requests are only noticed when it draws something (Streamlit) can react there.
-        Abandoning the iteration cancels the stream.
-        """
-        self.start()
-        index = 0
-        notices_seen = 0
-        last_yield_s: float | None = None
-        try:
-            while True:
-                idle = False
-                with self._cond:
-                    if last_yield_s is None:
-                        deadline = None
-                    elif callable(min_interval_s):
-                        deadline = last_yield_s + min_interval_s()
-                    else:
-                        deadline = last_yield_s + min_interval_s
-                    while True:
-                        if self.done or len(self._notices) > notices_seen:
-                            break
-                        if index < len(self._chunks):
-                            remaining = 0.0 if deadline is None else deadline - self._clock()
-                            if remaining <= 0:
-                                break
-                            self._cond.wait(remaining)
-                        else:
-                            self._consumer_waiting = True
-                            woke = self._cond.wait(None if on_idle is None else idle_s)
-                            self._consumer_waiting = False
-                            if not woke:
-                                idle = True
-                                break
-                    frame = "".join(self._chunks[index:])
-                    if frame:
-                        self._first_taken.set()
-                    index = len(self._chunks)
-                    new_notices = self._notices[notices_seen:]
-                    notices_seen = len(self._notices)
-                    finished = self.done
-                if on_notice is not None:
-                    for notice in new_notices:
-                        on_notice(notice)
-                if idle and not frame and on_idle is not None:
-                    on_idle()
-                if frame:
-                    yield frame
-                    last_yield_s = self._clock()
-                if finished:
-                    return
-        finally:
-            if not self.done:
-                self.cancel()
+        """``updates`` as answer text only: the frames concatenate to exactly the text.
+        ``on_notice`` gets each retry notice and ``on_idle`` each idle round, on the consuming
+        thread. Abandoning the iteration cancels the stream."""
+        frames = self.updates(min_interval_s, idle_s=None if on_idle is None else idle_s)
+        return text_frames(frames, on_notice, on_idle)
 
     def __aiter__(self) -> AsyncIterator[str]:
-        return self._aiter()
-
-    async def _aiter(self) -> AsyncIterator[str]:
-        """``async for`` view: the same engine, waited on without blocking the event loop."""
-        self.start()
-        index = 0
-        try:
-            while True:
-                pending, finished = await asyncio.to_thread(self._take_after, index)
-                index += len(pending)
-                for chunk in pending:
-                    yield chunk
-                if finished:
-                    return
-        finally:
-            if not self.done:
-                self.cancel()
+        """``async for`` view of ``__iter__``; a waiting stream holds no thread."""
+        return achunks_of(self)
 
     def poll(self, index: int) -> tuple[list[str], bool]:
         """Without waiting: the chunks after the first ``index`` ones, and whether the stream
@@ -331,20 +240,35 @@ class ChatStream:
                 self._first_taken.set()
             return pending, self.done
 
-    def _take_after(self, index: int) -> tuple[list[str], bool]:
+    def metrics_snapshot(self) -> StreamMetrics | None:
+        """The metrics so far (status ``streaming``, no timeline) while the stream runs, the
+        final ones once it has ended, ``None`` before it started."""
+        result = self._result
+        if result is not None:
+            return result.metrics
         with self._cond:
-            self._wait_for_chunks(index)
-            pending = self._chunks[index:]
-            return pending, self.done and index + len(pending) >= len(self._chunks)
+            recorder = self._recorder
+        if recorder is None:
+            return None
+        return recorder.finish(self._clock(), StreamStatus.STREAMING, timeline=False)
 
-    def _wait_for_chunks(self, index: int) -> None:
-        """With the lock held: wait until there is a chunk past ``index`` or the end."""
-        self._consumer_waiting = True
-        while index >= len(self._chunks) and not self.done:
-            self._cond.wait()
-        self._consumer_waiting = False
-        if self._chunks:
-            self._first_taken.set()
+    # -- for chat_core.frames (call with ``_cond`` held) -------------------------------------
+
+    def _share(self, cond: threading.Condition) -> None:
+        """Signal ``cond`` instead of a condition of its own (a merge); before ``start``."""
+        if self._thread is not None:
+            raise RuntimeError("a started stream cannot join a merge")
+        self._cond = cond
+
+    def _signal(self, first: bool) -> None:
+        """With ``_cond`` held: wake consumers. A blocked consumer is woken for a first chunk
+        of its kind and, when it asked for every chunk, for any; an async one always."""
+        if first or self._consumer_waiting:
+            self._cond.notify_all()
+        if self._wakers:
+            wakers, self._wakers = self._wakers, []
+            for wake in wakers:
+                wake()
 
     # -- worker ----------------------------------------------------------------------------
 
@@ -385,16 +309,19 @@ class ChatStream:
                         with self._cond:
                             self._chunks.append(event.text)
                             first = len(self._chunks) == 1
-                            # Only a consumer waiting for text needs waking; one that is
-                            # coalescing until its frame deadline would wake per chunk.
-                            if self._consumer_waiting:
-                                self._cond.notify_all()
-                        if first and self._consumer_waiting:
+                            waiting = self._consumer_waiting
+                            self._signal(first)
+                        if first and waiting:
                             # Hand the GIL to the waiting consumer: a busy reader would otherwise
                             # keep it for the 5 ms switch interval, delaying the first token.
                             self._first_taken.wait(0.005)
                         if self._on_token is not None:
                             self._call(self._on_token, event.text)
+                    elif isinstance(event, ReasoningDelta):
+                        if event.text:
+                            with self._cond:
+                                self._reasoning.append(event.text)
+                                self._signal(len(self._reasoning) == 1)
                     elif isinstance(event, UsageReport):
                         recorder.usage(event.input_tokens, event.output_tokens)
                     elif isinstance(event, FinishReport):
@@ -414,7 +341,7 @@ class ChatStream:
                     status, error = StreamStatus.ERROR, exc
                     break
                 attempt += 1
-                self._notify(_retry_notice(exc, delay))
+                self._notify(retry_notice(exc, delay))
                 if self._cancelled.wait(delay):
                     status = StreamStatus.STOPPED
                     break
@@ -446,6 +373,7 @@ class ChatStream:
             self._result = result
             self._upstream = None
             self._cond.notify_all()
+            self._signal(True)
         if error is not None:
             if self._on_error is not None:
                 self._call(self._on_error, error, result)
@@ -456,6 +384,7 @@ class ChatStream:
         with self._cond:
             self._notices.append(notice)
             self._cond.notify_all()
+            self._signal(True)
         if self._on_notice is not None:
             self._call(self._on_notice, notice)
 
@@ -465,19 +394,6 @@ class ChatStream:
             callback(*args)
         except Exception:  # a caller's callback must not kill the stream
             log.exception("stream callback failed")
-
-
-def _retry_notice(error: ChatError, delay_s: float) -> str:
-    who = error.provider or "the provider"
-    if isinstance(error, RateLimited):
-        what = f"Rate limited by {who}"
-    else:
-        what = f"{who} is busy or unreachable"
-    return f"{what} — retrying in {_seconds(delay_s)}"
-
-
-def _seconds(value: float) -> str:
-    return f"{value:.0f} s" if value >= 1 else f"{value:.1f} s"
 
 
 def _close_quietly(upstream: Upstream) -> None:
