@@ -23,7 +23,7 @@ from ui.messages import AVATARS, HISTORY_PAGE, first_shown, render_history, rend
 from ui.navigation import all_pages  # noqa: E402
 from ui.session import begin_run  # noqa: E402
 from ui.settings import ChatSettings, current_settings, read_secrets  # noqa: E402
-from ui.sidebar import StopButton, render_chat_sidebar  # noqa: E402
+from ui.sidebar import render_chat_sidebar  # noqa: E402
 
 FOLD_AFTER_TURNS = 4
 """After two exchanges answered in the live fragment, one full run redraws the page."""
@@ -61,11 +61,9 @@ def _chat_page() -> None:
     secrets = read_secrets()
     settings = current_settings(secrets)
     conv = state.conversation()
-    conv.system = settings.system
-    pending = state.peek_pending()
-    streaming = pending is not None and (pending.kind == "prompt" or bool(conv.turns))
 
-    stop_button = render_chat_sidebar(conv, secrets, streaming=streaming)
+    state.begin_full_run()
+    render_chat_sidebar(conv, secrets)
     # Fixed top-level layout, so the chat messages sit at the same positions in every run and
     # the welcome never leaves stale buttons inside the first message (docs/design.md §23).
     header, notices = st.container(), st.container()
@@ -87,22 +85,21 @@ def _chat_page() -> None:
             )
     with st.container():
         render_history(conv.turns[start:], on_retry=actions.retry)
-    _live(len(conv.turns), stop_button)
+    _live(len(conv.turns))
 
 
 @st.fragment
-def _live(drawn: int, stop_button: StopButton) -> None:
+def _live(drawn: int) -> None:
     """The chat input, the turns added since the last full run (``drawn`` on), the new turn
     and the welcome. In a fragment-only run (a prompt) nothing outside this is redrawn, so
     everything that changes with a turn lives here, and widgets here that change anything
     else (examples, Retry) ask for a full run in their callbacks."""
     full_run = state.is_full_run()
     if not full_run:
-        state.settle_active_answer()  # begin_run() only runs on full runs
+        state.settle()  # begin_run() settles on full runs
     secrets = read_secrets()
     settings = current_settings(secrets)
     conv = state.conversation()
-    conv.system = settings.system
 
     # One character over the limit gets through (Streamlit cuts longer text to max_chars), so
     # an oversize paste is refused with a message instead of being silently truncated.
@@ -129,18 +126,12 @@ def _live(drawn: int, stop_button: StopButton) -> None:
     if prompt is not None:
         render_turn(conv.add_user(prompt), last=False, on_retry=actions.retry)
     if streaming:
-        stream_answer(
-            conv,
-            settings,
-            on_retry=actions.retry,
-            # The sidebar belongs to the full run; in a fragment run its Stop is enabled by
-            # the chat input's stop button (ui/sidebar.py SIDEBAR_STYLE) and needs no redraw.
-            on_finish=(lambda: stop_button.show(streaming=False)) if full_run else None,
-        )
-        if not full_run and len(conv.turns) - drawn >= FOLD_AFTER_TURNS:
+        stream_answer(conv, settings, on_retry=actions.retry)
+        if drawn == 0 or (not full_run and len(conv.turns) - drawn >= FOLD_AFTER_TURNS):
             # Turns this fragment drew are redrawn by every later prompt until a full run
             # takes them into the history above; do that now, after the answer, rather than
-            # re-sending a growing tail of the chat with each prompt.
+            # re-sending a growing tail of the chat with each prompt. After a chat's first
+            # answer, the full run also enables the sidebar's Regenerate and downloads.
             st.rerun(scope="app")
     elif not conv.turns:
         with welcome.container():

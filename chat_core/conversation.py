@@ -33,6 +33,12 @@ class Turn:
     error: str | None = None
     """The plain-language error shown with the turn, if the answer failed."""
     error_kind: str | None = None
+    request_id: str | None = None
+    """The provider's request id of a failed answer, for its support (``ChatError.request_id``)."""
+    finish_reason: str | None = None
+    """The provider's raw finish reason, e.g. the name shown for status ``other``."""
+    reasoning: str = ""
+    """What the model showed of its thinking; exported, never sent back as answer text."""
     provider: str | None = None
     model: str | None = None
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
@@ -51,6 +57,9 @@ class Turn:
             "status": str(self.status),
             "error": self.error,
             "error_kind": self.error_kind,
+            "request_id": self.request_id,
+            "finish_reason": self.finish_reason,
+            "reasoning": self.reasoning,
             "provider": self.provider,
             "model": self.model,
             "created_at": self.created_at,
@@ -75,6 +84,9 @@ class Turn:
             metrics=None if metrics is None else StreamMetrics.from_dict(metrics),
             error=_opt_str(data.get("error")),
             error_kind=_opt_str(data.get("error_kind")),
+            request_id=_opt_str(data.get("request_id")),
+            finish_reason=_opt_str(data.get("finish_reason")),
+            reasoning=str(data.get("reasoning") or ""),
             provider=_opt_str(data.get("provider")),
             model=_opt_str(data.get("model")),
             id=str(data.get("id") or uuid.uuid4().hex[:12]),

@@ -260,54 +260,12 @@ def render_settings(secrets: Mapping[str, str], *, disabled: bool = False) -> No
         **_bind(model_key(provider)),
     )
     if provider == "openai-compatible":
-        st.text_input(
-            "Base URL",
-            placeholder=DEFAULT_COMPATIBLE_BASE_URL,
-            help="The server's OpenAI-style endpoint, e.g. Ollama at http://localhost:11434/v1, "
-            "vLLM or LM Studio.",
-            disabled=disabled,
-            **_bind(BASE_URL),
-        )
-        url = str(ss[BASE_URL]).strip()
-        if url:
-            try:
-                check_base_url(url)
-            except ConfigurationError as exc:
-                st.warning(exc.user_message, icon=":material/link_off:")
+        render_base_url(disabled=disabled)
     if provider != "demo":
-        _render_key_field(provider, secrets)
-
-    st.text_area(
-        "System prompt",
-        height=90,
-        help="Sent with every request as the model's instructions.",
-        disabled=disabled,
-        **_bind(SYSTEM),
-    )
-    low, high = TEMPERATURE_RANGE.get(provider, (0.0, 2.0))
-    st.slider(
-        "Temperature",
-        min_value=0.0,
-        max_value=2.0,
-        step=0.05,
-        help=f"Higher is more varied. {PROVIDER_LABELS.get(provider, provider)} accepts "
-        f"{low:g} to {high:g}.",
-        disabled=disabled,
-        **_bind(TEMPERATURE),
-    )
-    try:
-        check_temperature(provider, float(ss[TEMPERATURE]))
-    except ConfigurationError as exc:
-        st.warning(exc.user_message, icon=":material/thermostat:")
-    st.number_input(
-        "Max tokens",
-        min_value=1,
-        max_value=MAX_TOKENS_LIMIT,
-        step=256,
-        help="Upper bound on the answer's length. An answer that reaches it is marked “cut off”.",
-        disabled=disabled,
-        **_bind(MAX_TOKENS),
-    )
+        render_key_field(provider, secrets)
+    render_system_prompt(disabled=disabled)
+    render_temperature([provider], disabled=disabled)
+    render_max_tokens(disabled=disabled)
     st.toggle(
         "Smooth typing",
         help="Type the answer out at an even pace instead of in bursts as it arrives; "
@@ -317,7 +275,74 @@ def render_settings(secrets: Mapping[str, str], *, disabled: bool = False) -> No
     )
 
 
-def _render_key_field(provider: str, secrets: Mapping[str, str]) -> None:
+# The widgets below are shared by the chat page's sidebar and the compare page's.
+
+
+def render_base_url(*, disabled: bool = False) -> None:
+    """The OpenAI-compatible server's base URL, with a warning when it looks wrong."""
+    ss = st.session_state
+    st.text_input(
+        "Base URL",
+        placeholder=DEFAULT_COMPATIBLE_BASE_URL,
+        help="The server's OpenAI-style endpoint, e.g. Ollama at http://localhost:11434/v1, "
+        "vLLM or LM Studio.",
+        disabled=disabled,
+        **_bind(BASE_URL),
+    )
+    url = str(ss[BASE_URL]).strip()
+    if url:
+        try:
+            check_base_url(url)
+        except ConfigurationError as exc:
+            st.warning(exc.user_message, icon=":material/link_off:")
+
+
+def render_system_prompt(*, disabled: bool = False) -> None:
+    st.text_area(
+        "System prompt",
+        height=90,
+        help="Sent with every request as the model's instructions.",
+        disabled=disabled,
+        **_bind(SYSTEM),
+    )
+
+
+def render_temperature(providers: Sequence[str], *, disabled: bool = False) -> None:
+    """The temperature slider, with a warning for each provider that would refuse it."""
+    ss = st.session_state
+    ranges = []
+    for provider in providers:
+        low, high = TEMPERATURE_RANGE.get(provider, (0.0, 2.0))
+        ranges.append(f"{PROVIDER_LABELS.get(provider, provider)} accepts {low:g} to {high:g}")
+    st.slider(
+        "Temperature",
+        min_value=0.0,
+        max_value=2.0,
+        step=0.05,
+        help="Higher is more varied. " + "; ".join(ranges) + ".",
+        disabled=disabled,
+        **_bind(TEMPERATURE),
+    )
+    for provider in providers:
+        try:
+            check_temperature(provider, float(ss[TEMPERATURE]))
+        except ConfigurationError as exc:
+            st.warning(exc.user_message, icon=":material/thermostat:")
+
+
+def render_max_tokens(*, disabled: bool = False) -> None:
+    st.number_input(
+        "Max tokens",
+        min_value=1,
+        max_value=MAX_TOKENS_LIMIT,
+        step=256,
+        help="Upper bound on the answer's length. An answer that reaches it is marked “cut off”.",
+        disabled=disabled,
+        **_bind(MAX_TOKENS),
+    )
+
+
+def render_key_field(provider: str, secrets: Mapping[str, str]) -> None:
     label = PROVIDER_LABELS.get(provider, provider)
     source = key_source(provider, secrets)
     session_key = st.session_state.get(api_key_key(provider))
