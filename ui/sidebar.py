@@ -8,18 +8,17 @@ from collections.abc import Mapping
 import streamlit as st
 
 from chat_core.conversation import Conversation
-from ui import actions
+from ui import actions, state
 from ui.settings import render_settings
 
 # A prompt from the chat input reruns only the chat page's live fragment, which cannot redraw
-# the sidebar. So the sidebar Stop is always a real, enabled button (pressing it with nothing
-# streaming does nothing), and after a chat's first answer the page does one full run so that
-# Regenerate and the downloads, disabled while the chat is empty, become usable. No button
-# merely *looks* disabled: keyboard and screen-reader users could still press it.
+# the sidebar. So the sidebar's buttons are real buttons that are always usable, whatever the
+# chat's state when the sidebar was last drawn: Stop with nothing streaming does nothing,
+# Regenerate on an empty chat does nothing, a download of an empty chat is an empty export.
+# No button merely *looks* disabled (keyboard and screen-reader users could still press it).
 
 
 def render_chat_sidebar(conv: Conversation, secrets: Mapping[str, str]) -> None:
-    empty = not conv.turns
     with st.sidebar:
         left, right = st.columns(2)
         left.button(
@@ -43,7 +42,6 @@ def render_chat_sidebar(conv: Conversation, secrets: Mapping[str, str]) -> None:
             key="regenerate",
             icon=":material/refresh:",
             on_click=actions.regenerate,
-            disabled=empty,
             width="stretch",
         )
 
@@ -64,28 +62,27 @@ def render_chat_sidebar(conv: Conversation, secrets: Mapping[str, str]) -> None:
 
 def _render_downloads(conv: Conversation) -> None:
     stamp = time.strftime("%Y-%m-%d-%H%M")
+    export = state.exporter(conv)
     left, right = st.columns(2)
     # Callables are evaluated at click time, so the download includes an answer that was still
     # streaming when the sidebar was drawn; "ignore" keeps the click from rerunning the page.
     left.download_button(
         "Markdown",
-        data=conv.to_markdown,
+        data=lambda: export().to_markdown(),
         file_name=f"streamchat-{stamp}.md",
         mime="text/markdown",
         key="download_md",
         icon=":material/download:",
         on_click="ignore",
-        disabled=not conv.turns,
         width="stretch",
     )
     right.download_button(
         "JSON",
-        data=conv.to_json,
+        data=lambda: export().to_json(),
         file_name=f"streamchat-{stamp}.json",
         mime="application/json",
         key="download_json",
         icon=":material/download:",
         on_click="ignore",
-        disabled=not conv.turns,
         width="stretch",
     )

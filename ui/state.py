@@ -11,7 +11,9 @@ run (docs/design.md §29). Worker threads never touch a turn.
 
 from __future__ import annotations
 
+import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -77,12 +79,17 @@ def record_answer(turn: Turn) -> None:
 
 def begin_answers(active: list[ActiveAnswer]) -> None:
     """Record the answers this run is about to stream (before the first frame)."""
-    st.session_state[ACTIVE] = [*_active(), *active]
+    _active().extend(active)
 
 
 def _active() -> list[ActiveAnswer]:
-    found: list[ActiveAnswer] | None = st.session_state.get(ACTIVE)
-    return found if isinstance(found, list) else []
+    """The session's answers not yet settled: one list object per session, changed in place,
+    so a plain reference to it (``export_view``) stays current."""
+    found = st.session_state.get(ACTIVE)
+    if not isinstance(found, list):
+        found = []
+        st.session_state[ACTIVE] = found
+    return found
 
 
 def is_streaming() -> bool:
@@ -103,6 +110,33 @@ def apply_result(turn: Turn, result: StreamResult, *, reasoning: str, drawn: int
         turn.request_id = getattr(result.error, "request_id", None)
 
 
+def exporter(conv: Conversation) -> Callable[[], Conversation]:
+    """A function giving ``conv`` as it would be once settled, for a download clicked while an
+    answer streams or before the next run settled a stopped one: it reads the streams and
+    writes nothing. Call this while drawing; the function runs at click time, outside any run,
+    so it holds plain references only."""
+    active = _active()
+
+    def export() -> Conversation:
+        turns = []
+        for turn in conv.turns:
+            answer = next((a for a in active if a.turn is turn), None)
+            if answer is not None and turn.status == StreamStatus.STREAMING:
+                turn = dataclasses.replace(turn)
+                result = answer.stream.result
+                if result is None:
+                    turn.content = answer.stream.text[: answer.drawn]
+                    turn.status = StreamStatus.STOPPED
+                else:
+                    apply_result(
+                        turn, result, reasoning=answer.stream.reasoning, drawn=answer.drawn
+                    )
+            turns.append(turn)
+        return Conversation(system=conv.system, turns=turns)
+
+    return export
+
+
 def fail(turn: Turn, message: str, kind: str) -> None:
     """Mark ``turn`` failed before or without a stream (its text, if any, is kept)."""
     turn.status = StreamStatus.ERROR
@@ -118,8 +152,9 @@ def settle(timeout_s: float = SETTLE_WAIT_S) -> None:
     prompt, a page switch): cancel its upstream (idempotent) and give the worker a moment to
     report. One that does not report in time is shown "stopped" and settled by the next run.
     """
-    active = _active()
-    st.session_state[ACTIVE] = []
+    registry = _active()
+    active = list(registry)
+    registry.clear()
     for answer in active:
         if not answer.stream.done:
             answer.stream.cancel()
@@ -134,7 +169,7 @@ def settle(timeout_s: float = SETTLE_WAIT_S) -> None:
             late.append(answer)
             continue
         apply_result(answer.turn, result, reasoning=answer.stream.reasoning, drawn=answer.drawn)
-    st.session_state[ACTIVE] = late
+    registry.extend(late)
     for turn in (*conversation().turns, *answers()):
         if turn.status == StreamStatus.STREAMING and not any(a.turn is turn for a in late):
             turn.status = StreamStatus.STOPPED

@@ -28,7 +28,7 @@ from ui.compare_view import escape_markdown
 from ui.comparisons import Choice, CompareRun
 from ui.state import ActiveAnswer
 
-PAGE = "pages/compare.py"
+PAGE = "app_pages/compare.py"
 HEADER = re.compile(r"^\*\*(?P<provider>.+?)\*\* · `(?P<model>[^`]*)`")
 
 
@@ -253,7 +253,7 @@ def test_every_column_answer_gets_a_metrics_row(
     at = choose(at, Choice("openai", "gpt-4o-mini"), Choice("demo", "demo-1"))
     at = compare(at, "rows please")
     turns = latest_run(at).turns
-    at.switch_page("pages/metrics.py").run()
+    at.switch_page("app_pages/metrics.py").run()
     assert not at.exception
     table = at.dataframe[0].value
     assert list(table["#"]) == [1, 2]
@@ -271,7 +271,7 @@ def test_comparisons_stay_after_a_page_visit_and_earlier_ones_are_kept(
 ) -> None:
     at = compare(open_compare(app()), "first question")
     at = compare(at, "second question")
-    at.switch_page("pages/metrics.py").run()
+    at.switch_page("app_pages/metrics.py").run()
     assert len(at.dataframe[0].value) == 4
     at.switch_page(PAGE).run()
     assert not at.exception

@@ -54,9 +54,7 @@ def test_dollar_prices_stay_text_and_latex_delimiters_become_math(
 def test_a_long_answer_streams_as_blocks_and_is_redrawn_as_one_element(
     app: Callable[..., AppTest], openai_wire: WireServer
 ) -> None:
-    # Not the chat's first answer: after that one the page redraws itself once (a full run
-    # enables the sidebar's Regenerate and downloads), which would redraw it as one element.
-    at = send(send(app().run(), "hello"), "#wire:slow:600:600")  # 1 s: about ten frames
+    at = send(app().run(), "#wire:slow:600:600")  # 1 s: about ten frames
     streamed = answer_markdown(at)
     assert len(streamed) > 3  # finished blocks frozen, only the tail re-rendered
     at.run()

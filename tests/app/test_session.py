@@ -118,8 +118,8 @@ def test_a_typed_api_key_is_used_and_appears_in_no_element(
     assert request.headers["authorization"] == f"Bearer {SECRET_KEY}"
     assert messages(at)[-1][1].startswith("You said: hello with my key")
 
-    at.switch_page("pages/metrics.py").run()
-    at.switch_page("app.py").run()
+    at.switch_page("app_pages/metrics.py").run()
+    at.switch_page("app_pages/chat.py").run()
     for proto in all_protos(at):
         assert SECRET_KEY.encode() not in proto.SerializeToString()
     for widget in (*at.text_input, *at.text_area):
@@ -173,11 +173,11 @@ def test_any_new_run_settles_an_interrupted_answer_as_stopped(
 ) -> None:
     at = app().run()
     stream, turn = _streaming_answer(at, "tell me everything")
-    at.switch_page("pages/metrics.py").run()  # e.g. the sidebar Stop or a page switch
+    at.switch_page("app_pages/metrics.py").run()  # e.g. the sidebar Stop or a page switch
     assert stream.cancelled
     assert turn.status == StreamStatus.STOPPED
     assert list(at.dataframe[0].value["status"]) == ["stopped"]
-    at.switch_page("app.py").run()
+    at.switch_page("app_pages/chat.py").run()
     assert messages(at)[-1][1] == turn.content.strip()
     assert "Stopped" in captions(at)[-1]
 
