@@ -12,7 +12,7 @@ Pages (``--pages``, default naive,coalesced,app.py; "app" when app.py does not e
 
     naive      one ``st.write_stream`` over every chunk
     coalesced  ``st.write_stream`` over ``ChatStream.frames(0.05)`` (plain 50 ms coalescing)
-    app        the app's own rendering helper (``ui.messages.stream_markdown`` over frames at
+    app        the app's own rendering helper (``ui.live.LiveText`` over frames at
                ``ui.answer.FRAME_INTERVAL_S``) on a bench page (bench/pages/stream_page.py):
                the same drawing as app.py, plus the script-side "done" time for the split
     app.py     the app itself (``streamlit run app.py``, OpenAI provider = the wire server),

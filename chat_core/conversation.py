@@ -1,4 +1,4 @@
-"""A conversation: system prompt plus turns, trimming, export and import.
+"""A conversation: system prompt plus turns, export and import.
 
 ``Conversation`` and ``Turn`` are mutable on purpose: the UI appends the assistant turn
 *before* streaming and updates it in place as text arrives, so a stopped run keeps the
@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +17,6 @@ from chat_core.errors import ConversationFormatError
 from chat_core.metrics import StreamMetrics
 from chat_core.types import Message, Role, StreamStatus
 
-CHARS_PER_TOKEN = 4
 FORMAT_VERSION = 1
 
 
@@ -98,10 +96,6 @@ def _opt_str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def estimate_tokens(text: str) -> int:
-    return -(-len(text) // CHARS_PER_TOKEN)
-
-
 @dataclass(slots=True)
 class Conversation:
     """System prompt and turns. Mutable; owned by one session."""
@@ -129,13 +123,10 @@ class Conversation:
                 return index
         return None
 
-    def messages(
-        self, *, upto: int | None = None, budget_tokens: int | None = None
-    ) -> tuple[Message, ...]:
-        """What is sent to the model: turns before ``upto`` (all by default) that carry text,
-        trimmed oldest-first to ``budget_tokens`` (system prompt counted, never dropped; the
-        newest user message is never dropped). Consecutive same-role turns are merged so
-        providers that insist on alternation accept the history."""
+    def messages(self, *, upto: int | None = None) -> tuple[Message, ...]:
+        """What is sent to the model: turns before ``upto`` (all by default) that carry text;
+        consecutive same-role turns are merged so providers that insist on alternation accept
+        the history. Reasoning is never sent back."""
         window = self.turns[:upto]
         # A prompt whose answer failed without any text is not sent again: the person sees
         # the error and retries or asks anew, and a retry re-sends the prompt itself.
@@ -159,9 +150,7 @@ class Conversation:
                 merged.append(Message(turn.role, turn.content))
         while merged and merged[0].role == "assistant":
             merged.pop(0)
-        if budget_tokens is None:
-            return tuple(merged)
-        return tuple(trim_to_budget(merged, budget_tokens, system=self.system))
+        return tuple(merged)
 
     def to_markdown(self) -> str:
         lines = ["# Streamchat conversation", ""]
@@ -219,21 +208,3 @@ class Conversation:
                 turn.status = StreamStatus.STOPPED
         self.system = system
         self.turns = turns
-
-
-def trim_to_budget(
-    messages: Iterable[Message], budget_tokens: int, *, system: str | None = None
-) -> list[Message]:
-    """Drop the oldest messages until the estimate fits; keep the last message always, and
-    start on a user message."""
-    kept = list(messages)
-    fixed = estimate_tokens(system or "")
-
-    def total() -> int:
-        return fixed + sum(estimate_tokens(m.content) for m in kept)
-
-    while len(kept) > 1 and total() > budget_tokens:
-        kept.pop(0)
-        while len(kept) > 1 and kept[0].role == "assistant":
-            kept.pop(0)
-    return kept

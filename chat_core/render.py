@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from chat_core.blocks import BlockSplitter, iter_blocks
+from chat_core.blocks import BlockSplitter
 from chat_core.frame_cost import FrameCost
 from chat_core.markdown import DisplayTransformer
 
-__all__ = ["BlockFeed", "display_blocks", "display_frames"]
+__all__ = ["BlockFeed", "display_frames"]
 
 
 def display_frames(frames: Iterable[str]) -> Iterator[str]:
@@ -29,15 +29,6 @@ def display_frames(frames: Iterable[str]) -> Iterator[str]:
     tail = transformer.flush()
     if tail:
         yield tail
-
-
-def display_blocks(frames: Iterable[str], cost: FrameCost | None = None) -> Iterator[Iterator[str]]:
-    """The streamed answer as display blocks: ``iter_blocks(display_frames(frames))``.
-
-    Consume the inner iterators in order, one ``st.write_stream`` each; their pieces
-    concatenate to ``to_display`` of the whole raw text.
-    """
-    return iter_blocks(display_frames(frames), cost)
 
 
 class BlockFeed:

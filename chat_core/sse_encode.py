@@ -15,12 +15,11 @@ import asyncio
 import contextlib
 import json
 import threading
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
 from chat_core.errors import ChatError
 from chat_core.metrics import StreamMetrics
-from chat_core.sse_decode import decode_events
 from chat_core.stream import ChatStream, StreamResult
 from chat_core.types import StreamStatus
 
@@ -104,7 +103,7 @@ async def aiter_sse(
 ) -> AsyncIterator[bytes]:
     """``sse_events`` for asyncio servers without blocking the event loop or its executor.
 
-    A pump thread reads ``stream.frames()`` and hands events to the loop. While nothing
+    A pump thread reads ``sse_events`` and hands the events to the loop. While nothing
     arrives, an SSE comment is sent every ``heartbeat_s`` so a client that has gone away is
     noticed even during a long wait. Cancelling or closing the iterator (the server noticed the
     disconnect) cancels the stream, which closes the upstream response.
@@ -119,8 +118,8 @@ async def aiter_sse(
 
     def pump() -> None:
         try:
-            for frame in stream.frames(min_interval_s, on_notice=lambda n: put(notice_event(n))):
-                put(content_event(frame))
+            for event in sse_events(stream, min_interval_s=min_interval_s):
+                put(event)
         finally:
             put(None)
 
@@ -135,17 +134,6 @@ async def aiter_sse(
             if event is None:
                 break
             yield event
-        result = stream.result
-        if result is None:  # frames() has ended, so the result is moments away
-            result = await asyncio.to_thread(stream.wait)
-        yield end_event(result)
     finally:
         if not stream.done:
             stream.cancel()
-
-
-def parse_events(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
-    """Decode the ``data:`` events of an SSE body (lines without their newline) as JSON, for
-    clients and tests. Comments and other fields are skipped; multi-line data is joined."""
-    for event in decode_events(lines):
-        yield json.loads(event.data)

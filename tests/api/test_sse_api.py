@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from chat_core.sse_encode import parse_events
 from tests.servers import RunningServer, server_env, streamlit_server
+from tests.sse import parse_events
 from tests.wire_server import Scenario, WireServer
 
 TOKEN = "api-token-for-tests"

@@ -20,12 +20,12 @@ from chat_core.sse_encode import (
     done_event,
     encode_event,
     error_event,
-    parse_events,
     sse_events,
 )
 from chat_core.stream import NO_RETRY, ChatStream, RetryPolicy
 from chat_core.types import ChatRequest, Message, StreamStatus
 from tests import aio
+from tests.sse import parse_events
 from tests.wire_server import Scenario, WireServer
 
 DOCUMENTED_METRIC_KEYS = [
