@@ -15,10 +15,10 @@ fi
 echo "== installing Python test dependencies"
 python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 
-echo "== ruff check + ruff format --check + mypy --strict chat_core"
+echo "== ruff check + ruff format --check + mypy --strict (chat_core, ui, pages)"
 python -m ruff check .
 python -m ruff format --check .
-python -m mypy --strict chat_core
+python -m mypy --strict chat_core ui app.py app_pages
 
 echo "== pytest"
 set +e

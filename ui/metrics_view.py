@@ -85,7 +85,7 @@ def per_answer_chart(frame: pd.DataFrame, column: str, title: str) -> alt.Chart:
         if several
         else alt.value("#4F46E5")
     )
-    return (
+    chart: alt.Chart = (
         alt.Chart(data, title=alt.TitleParams(title, anchor="start"))
         .mark_bar(cornerRadiusTopLeft=3, cornerRadiusTopRight=3)
         .encode(
@@ -96,6 +96,7 @@ def per_answer_chart(frame: pd.DataFrame, column: str, title: str) -> alt.Chart:
         )
         .properties(height=240)
     )
+    return chart
 
 
 def timeline_frame(m: StreamMetrics) -> pd.DataFrame:
@@ -113,7 +114,7 @@ def timeline_frame(m: StreamMetrics) -> pd.DataFrame:
     return pd.DataFrame({"seconds": seconds, "characters": chars})
 
 
-def timeline_chart(m: StreamMetrics) -> alt.Chart:
+def timeline_chart(m: StreamMetrics) -> alt.LayerChart | alt.FacetChart:
     """Step line: flat stretches are stalls; the first rise is the time to first token."""
     data = timeline_frame(m)
     line = (
