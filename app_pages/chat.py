@@ -11,7 +11,14 @@ import streamlit as st
 from ui import actions, state
 from ui.answer import stream_answer
 from ui.errors import page_guard
-from ui.messages import AVATARS, HISTORY_PAGE, first_shown, render_history, render_turn
+from ui.messages import (
+    AVATARS,
+    HISTORY_PAGE,
+    example_buttons,
+    first_shown,
+    render_history,
+    render_turn,
+)
 from ui.settings import ChatSettings, current_settings, read_secrets
 from ui.sidebar import render_chat_sidebar
 
@@ -139,16 +146,7 @@ def _welcome() -> None:
             "**Hi!** Ask me anything below — the answer streams in as it is written, with its "
             "time to first token and speed underneath. Or start with an example:"
         )
-        columns = st.columns(len(EXAMPLES))
-        for index, (column, (label, text)) in enumerate(zip(columns, EXAMPLES, strict=True)):
-            column.button(
-                label,
-                key=f"example-{index}",
-                help=text,
-                on_click=actions.ask,
-                args=(text,),
-                width="stretch",
-            )
+        example_buttons(EXAMPLES, key="example", on_click=actions.ask)
 
 
 chat_page()

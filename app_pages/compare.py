@@ -13,6 +13,7 @@ from ui import compare_view as view
 from ui import compare_widgets as widgets
 from ui import comparisons as compare
 from ui.errors import page_guard
+from ui.messages import example_buttons
 from ui.session import begin_run
 from ui.settings import current_settings, read_secrets
 
@@ -111,17 +112,7 @@ def _empty_state() -> None:
         icon=":material/compare_arrows:",
     )
     st.caption("Or start with an example:")
-    for column, (index, (label, text)) in zip(
-        st.columns(len(EXAMPLES)), enumerate(EXAMPLES), strict=True
-    ):
-        column.button(
-            label,
-            key=f"compare-example-{index}",
-            help=text,
-            on_click=compare.ask,
-            args=(text,),
-            width="stretch",
-        )
+    example_buttons(EXAMPLES, key="compare-example", on_click=compare.ask)
 
 
 st.set_page_config(page_title="Compare · Streamchat", layout="wide")

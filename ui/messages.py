@@ -8,7 +8,7 @@ A streaming answer is drawn by ``ui.live.LiveAnswer`` into the same ``AnswerLayo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import streamlit as st
 
@@ -165,3 +165,19 @@ def metrics_parts(m: StreamMetrics) -> list[str]:
         parts.append(f"{m.output_tokens:,} tokens out")
     parts.append(m.model)
     return parts
+
+
+def example_buttons(
+    examples: Sequence[tuple[str, str]], *, key: str, on_click: Callable[[str], None]
+) -> None:
+    """One button per (label, prompt) in a row; a click sends that prompt."""
+    columns = st.columns(len(examples))
+    for index, (column, (label, text)) in enumerate(zip(columns, examples, strict=True)):
+        column.button(
+            label,
+            key=f"{key}-{index}",
+            help=text,
+            on_click=on_click,
+            args=(text,),
+            width="stretch",
+        )

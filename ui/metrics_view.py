@@ -19,6 +19,7 @@ COLUMNS = (
     "model",
     "status",
     "TTFT (s)",
+    "first answer token (s)",
     "total (s)",
     "streaming (s)",
     "chunks",
@@ -51,6 +52,9 @@ def answers_frame(turns: Sequence[Turn]) -> pd.DataFrame:
                 "model": m.model,
                 "status": str(turn.status),
                 "TTFT (s)": m.ttft_s,
+                # Anything visible counts for TTFT (a reasoning model's thinking too); this
+                # is when the answer itself started. Older metrics do not have it.
+                "first answer token (s)": getattr(m, "time_to_first_answer_token", m.ttft_s),
                 "total (s)": m.total_s,
                 "streaming (s)": m.streaming_s,
                 "chunks": m.chunk_count,
@@ -64,7 +68,14 @@ def answers_frame(turns: Sequence[Turn]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     for column in ("tokens in", "tokens out", "chunks", "chars"):
         frame[column] = frame[column].astype("Int64")
-    for column in ("TTFT (s)", "total (s)", "streaming (s)", "chars/s", "tokens/s"):
+    for column in (
+        "TTFT (s)",
+        "first answer token (s)",
+        "total (s)",
+        "streaming (s)",
+        "chars/s",
+        "tokens/s",
+    ):
         frame[column] = frame[column].astype("Float64")
     return frame
 

@@ -29,6 +29,9 @@ def test_one_row_per_answer_with_the_right_values(
     for row, turn in zip(table.to_dict("records"), answers, strict=True):
         m = turn.metrics
         assert row["TTFT (s)"] == pytest.approx(m.ttft_s)
+        # When the answer itself started (after any thinking); the same as TTFT here.
+        first_answer = getattr(m, "time_to_first_answer_token", m.ttft_s)
+        assert row["first answer token (s)"] == pytest.approx(first_answer)
         assert row["total (s)"] == pytest.approx(m.total_s)
         assert row["streaming (s)"] == pytest.approx(m.streaming_s)
         assert row["chunks"] == m.chunk_count
