@@ -13,7 +13,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from types import TracebackType
 
 from chat_core.frames import Frame, Interval, coalesce
 from chat_core.stream import ChatStream, StreamResult
@@ -72,15 +71,10 @@ class MergedStream:
     def __enter__(self) -> MergedStream:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    # -- state ------------------------------------------------------------------------------
+    # -- what the streams have delivered ------------------------------------------------------
 
     @property
     def labels(self) -> tuple[str, ...]:
