@@ -27,7 +27,7 @@ from chat_core import ChatError, StreamStatus
 from chat_core.conversation import Conversation, Turn
 from chat_core.frame_cost import FrameCost
 from chat_core.frames import Frame
-from ui import progress, state
+from ui import progress, state, warmup
 from ui.errors import GENERIC_MESSAGE, log_unexpected
 from ui.live import AnswerLayout, LiveAnswer
 from ui.messages import AVATARS, message_key, render_answer_footer
@@ -89,16 +89,11 @@ def stream_answer(
         unexpected = False
         try:
             stream.start()
-            if settings.smooth_typing:
-                _typed(live, bar)
-            else:
-                received = 0
-                for frame in stream.updates(cost.interval, idle_s=IDLE_CHECK_S):
-                    live.apply(frame)
-                    if frame.text:
-                        cost.sent(len(frame.text))
-                        received += len(frame.text)
-                        bar.update(received)
+            with warmup.answering():
+                if settings.smooth_typing:
+                    _typed(live, bar)
+                else:
+                    _frames(live, bar, cost)
         except Exception as exc:  # noqa: BLE001 - a bug of ours while drawing: logged, text kept
             log_unexpected(exc, "streaming an answer")
             unexpected = True
@@ -118,6 +113,16 @@ def stream_answer(
         with layout.footer.container():
             render_answer_footer(turn, last=True, on_retry=on_retry)
     return turn
+
+
+def _frames(live: LiveAnswer, bar: ProgressBar, cost: FrameCost) -> None:
+    received = 0
+    for frame in live.stream.updates(cost.interval, idle_s=IDLE_CHECK_S):
+        live.apply(frame)
+        if frame.text:
+            cost.sent(len(frame.text))
+            received += len(frame.text)
+            bar.update(received)
 
 
 def _typed(live: LiveAnswer, bar: ProgressBar) -> None:

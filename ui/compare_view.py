@@ -23,7 +23,7 @@ from streamlit.delta_generator import DeltaGenerator
 from chat_core import ChatError, ChatStream, Message
 from chat_core.config import PROVIDER_LABELS
 from chat_core.merge import fastest_first_token, fastest_throughput, merge_streams
-from ui import state
+from ui import state, warmup
 from ui.comparisons import SLOT_TURNS, CompareRun, column_settings, stop_all
 from ui.errors import GENERIC_MESSAGE, log_unexpected
 from ui.live import AnswerLayout, LiveAnswer
@@ -270,12 +270,13 @@ def stream_run(run: CompareRun, base: ChatSettings, stop_button: StopButton) -> 
             _streaming_bar(run, len(streams))
         for live in lives.values():
             live.idle()
-        for round_ in merged.updates(FRAME_INTERVAL_S, idle_s=IDLE_CHECK_S):
-            if not round_:
-                for live in lives.values():
-                    live.idle()
-            for label, frame in round_.items():
-                lives[label].apply(frame)
+        with warmup.answering():
+            for round_ in merged.updates(FRAME_INTERVAL_S, idle_s=IDLE_CHECK_S):
+                if not round_:
+                    for live in lives.values():
+                        live.idle()
+                for label, frame in round_.items():
+                    lives[label].apply(frame)
     except Exception as exc:  # noqa: BLE001 - a bug of ours while drawing: logged, text kept
         log_unexpected(exc, "streaming a comparison")
         unexpected = True
