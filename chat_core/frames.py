@@ -197,7 +197,7 @@ def chunks_of(stream: ChatStream) -> Iterator[str]:
             with stream._cond:
                 while index >= len(stream._chunks) and stream._result is None:
                     _wait([stream], stream._cond, None, every_chunk=True)
-                pending, ended = _chunks_after(stream, index)
+                pending, ended = chunks_after(stream, index)
             index += len(pending)
             yield from pending
             if ended:
@@ -217,7 +217,7 @@ async def achunks_of(stream: ChatStream) -> AsyncIterator[str]:
     try:
         while True:
             with stream._cond:
-                pending, ended = _chunks_after(stream, index)
+                pending, ended = chunks_after(stream, index)
                 if not pending and not ended:
                     woken: asyncio.Future[None] = loop.create_future()
                     stream._wakers.append(partial(loop.call_soon_threadsafe, _resolve, woken))
@@ -233,7 +233,7 @@ async def achunks_of(stream: ChatStream) -> AsyncIterator[str]:
             stream.cancel()
 
 
-def _chunks_after(stream: ChatStream, index: int) -> tuple[list[str], bool]:
+def chunks_after(stream: ChatStream, index: int) -> tuple[list[str], bool]:
     """With ``_cond`` held: the chunks past ``index``, and whether they are the last."""
     pending = stream._chunks[index:]
     if pending:

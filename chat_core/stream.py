@@ -16,8 +16,8 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from types import TracebackType
 
+from chat_core import frames as fr
 from chat_core.errors import ChatError, UnexpectedError
-from chat_core.frames import Frame, achunks_of, chunks_of, frames_of, text_frames
 from chat_core.metrics import MetricsRecorder, StreamMetrics
 from chat_core.providers.base import Provider, Upstream
 from chat_core.retry import DEFAULT_RETRY, NO_RETRY, RetryPolicy, retry_notice
@@ -198,23 +198,23 @@ class ChatStream:
     # -- consumption --------------------------------------------------------------------------
 
     def __iter__(self) -> Iterator[str]:
-        """Answer text as it arrives (chunks that arrived together come joined). Abandoning
-        the iteration cancels."""
-        return chunks_of(self)
+        """Each answer chunk as the provider sent it, as soon as it arrives. Abandoning the
+        iteration cancels."""
+        return fr.chunks_of(self)
 
     def updates(
-        self, min_interval_s: float | Callable[[], float] = 0.05, *, idle_s: float | None = 0.25
-    ) -> Iterator[Frame]:
+        self, min_interval_s: fr.Interval = 0.05, *, idle_s: float | None = 0.25
+    ) -> Iterator[fr.Frame]:
         """Coalesced ``Frame``s for UIs (``chat_core.frames``): the first text at once, then
         what arrived (answer, reasoning, notices), at most one frame per ``min_interval_s``
         (a number, or a function asked after each frame, e.g. ``FrameCost.interval``); the last
         frame holds the result. ``IDLE`` (an empty frame) each time ``idle_s`` passes with
         nothing new. Abandoning the iteration cancels the stream."""
-        return frames_of(self, min_interval_s, idle_s=idle_s)
+        return fr.frames_of(self, min_interval_s, idle_s=idle_s)
 
     def frames(
         self,
-        min_interval_s: float | Callable[[], float] = 0.05,
+        min_interval_s: fr.Interval = 0.05,
         *,
         on_notice: NoticeCallback | None = None,
         on_idle: IdleCallback | None = None,
@@ -224,21 +224,18 @@ class ChatStream:
         ``on_notice`` gets each retry notice and ``on_idle`` each idle round, on the consuming
         thread. Abandoning the iteration cancels the stream."""
         frames = self.updates(min_interval_s, idle_s=None if on_idle is None else idle_s)
-        return text_frames(frames, on_notice, on_idle)
+        return fr.text_frames(frames, on_notice, on_idle)
 
     def __aiter__(self) -> AsyncIterator[str]:
         """``async for`` view of ``__iter__``; a waiting stream holds no thread."""
-        return achunks_of(self)
+        return fr.achunks_of(self)
 
     def poll(self, index: int) -> tuple[list[str], bool]:
         """Without waiting: the chunks after the first ``index`` ones, and whether the stream
         has ended with no more to come. For consumers that pace themselves (smooth typing)."""
         self.start()
         with self._cond:
-            pending = self._chunks[index:]
-            if pending:
-                self._first_taken.set()
-            return pending, self.done
+            return fr.chunks_after(self, index)
 
     def metrics_snapshot(self) -> StreamMetrics | None:
         """The metrics so far (status ``streaming``, no timeline) while the stream runs, the
