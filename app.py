@@ -1,7 +1,8 @@
 """Streamchat: a chat that streams OpenAI, Anthropic or local-model answers token by token.
 
 Run with ``streamlit run app.py``. This file sets the page up, settles any answer a previous
-run left streaming, and hosts the chat page; other pages live in ``pages/``.
+run left streaming, and runs the page the URL asks for; the pages live in ``app_pages/``
+(listed in ui/navigation.py).
 """
 
 from __future__ import annotations
@@ -16,160 +17,8 @@ st.set_page_config(
     initial_sidebar_state="expanded",
 )
 
-from ui import actions, state  # noqa: E402  (set_page_config must come first)
-from ui.answer import stream_answer  # noqa: E402
-from ui.errors import page_guard  # noqa: E402
-from ui.messages import AVATARS, HISTORY_PAGE, first_shown, render_history, render_turn  # noqa: E402
-from ui.navigation import all_pages  # noqa: E402
+from ui.navigation import all_pages  # noqa: E402  (set_page_config must come first)
 from ui.session import begin_run  # noqa: E402
-from ui.settings import ChatSettings, current_settings, read_secrets  # noqa: E402
-from ui.sidebar import StopButton, render_chat_sidebar  # noqa: E402
-
-FOLD_AFTER_TURNS = 4
-"""After two exchanges answered in the live fragment, one full run redraws the page."""
-
-# About 25k tokens; longer pastes are refused with a message instead of a failed request.
-MAX_PROMPT_CHARS = 100_000
-
-EXAMPLES = (
-    ("Explain streaming", "Explain in two short paragraphs why chat apps stream their answers."),
-    ("Retry with backoff", "Write a Python function that retries a call with exponential backoff."),
-    ("TTFT vs tokens/s", "Compare time to first token and tokens per second in a small table."),
-)
-
-DEMO_BANNER = (
-    "**Demo mode** — answers are simulated offline, no key needed. To talk to a real model, "
-    "choose OpenAI or Anthropic in the sidebar and paste a key (kept for this browser session "
-    "only), or set `OPENAI_API_KEY` / `ANTHROPIC_API_KEY` in `.streamlit/secrets.toml` or the "
-    "environment."
-)
-
-
-def chat_page() -> None:
-    st.set_page_config(layout="centered")
-    with page_guard("drawing the chat page"):
-        _chat_page()
-
-
-def _chat_page() -> None:
-    """The full run: sidebar, header and the chat's recent turns (``first_shown``), then the
-    live part (a fragment).
-
-    A prompt reruns only the fragment (STREAMLIT_NOTES 8-9 on fragments), so sending one does
-    not re-send the whole history to the browser: in a long chat that was most of the time to
-    the first token on screen (bench/history.py)."""
-    secrets = read_secrets()
-    settings = current_settings(secrets)
-    conv = state.conversation()
-    conv.system = settings.system
-    pending = state.peek_pending()
-    streaming = pending is not None and (pending.kind == "prompt" or bool(conv.turns))
-
-    stop_button = render_chat_sidebar(conv, secrets, streaming=streaming)
-    # Fixed top-level layout, so the chat messages sit at the same positions in every run and
-    # the welcome never leaves stale buttons inside the first message (STREAMLIT_NOTES 23).
-    header, notices = st.container(), st.container()
-    with header:
-        _header(settings)
-    with notices:
-        for kind, text in state.take_flashes():
-            getattr(st, kind)(text)
-
-    start = first_shown(len(conv.turns), state.earlier_pages())
-    with st.empty():
-        if start:
-            st.button(
-                f"Show {min(start, HISTORY_PAGE)} earlier messages ({start} not shown)",
-                key="show_earlier",
-                icon=":material/expand_less:",
-                on_click=state.show_earlier,
-                type="tertiary",
-            )
-    with st.container():
-        render_history(conv.turns[start:], on_retry=actions.retry)
-    _live(len(conv.turns), stop_button)
-
-
-@st.fragment
-def _live(drawn: int, stop_button: StopButton) -> None:
-    """The chat input, the turns added since the last full run (``drawn`` on), the new turn
-    and the welcome. In a fragment-only run (a prompt) nothing outside this is redrawn, so
-    everything that changes with a turn lives here, and widgets here that change anything
-    else (examples, Retry) ask for a full run in their callbacks."""
-    full_run = state.is_full_run()
-    if not full_run:
-        state.settle_active_answer()  # begin_run() only runs on full runs
-    secrets = read_secrets()
-    settings = current_settings(secrets)
-    conv = state.conversation()
-    conv.system = settings.system
-
-    # One character over the limit gets through (Streamlit cuts longer text to max_chars), so
-    # an oversize paste is refused with a message instead of being silently truncated.
-    prompt = st.bottom.chat_input(
-        "Ask anything…", key="prompt", submit_mode="stop", max_chars=MAX_PROMPT_CHARS + 1
-    )
-    pending = state.take_pending()
-    if prompt is None and pending is not None and pending.kind == "prompt":
-        prompt = pending.prompt
-    too_long = prompt is not None and len(prompt) > MAX_PROMPT_CHARS
-    if prompt is not None and (too_long or not prompt.strip()):
-        prompt = None  # whitespace is ignored; an oversize paste is explained below
-    answer_again = pending is not None and pending.kind == "answer" and bool(conv.turns)
-    streaming = prompt is not None or answer_again
-
-    welcome = st.empty()
-    render_history(conv.turns[drawn:], on_retry=actions.retry)
-    if too_long:
-        st.warning(
-            f"That message is longer than {MAX_PROMPT_CHARS:,} characters, so it was not "
-            "sent. Shorten it or send it in parts.",
-            icon=":material/short_text:",
-        )
-    if prompt is not None:
-        render_turn(conv.add_user(prompt), last=False, on_retry=actions.retry)
-    if streaming:
-        stream_answer(
-            conv,
-            settings,
-            on_retry=actions.retry,
-            # The sidebar belongs to the full run; in a fragment run its Stop is enabled by
-            # the chat input's stop button (ui/sidebar.py SIDEBAR_STYLE) and needs no redraw.
-            on_finish=(lambda: stop_button.show(streaming=False)) if full_run else None,
-        )
-        if not full_run and len(conv.turns) - drawn >= FOLD_AFTER_TURNS:
-            # Turns this fragment drew are redrawn by every later prompt until a full run
-            # takes them into the history above; do that now, after the answer, rather than
-            # re-sending a growing tail of the chat with each prompt.
-            st.rerun(scope="app")
-    elif not conv.turns:
-        with welcome.container():
-            _welcome()
-
-
-def _header(settings: ChatSettings) -> None:
-    st.title("Streamchat", anchor=False)
-    if settings.is_demo:
-        st.info(DEMO_BANNER, icon=":material/science:")
-
-
-def _welcome() -> None:
-    with st.chat_message("assistant", avatar=AVATARS["assistant"]):
-        st.markdown(
-            "**Hi!** Ask me anything below — the answer streams in as it is written, with its "
-            "time to first token and speed underneath. Or start with an example:"
-        )
-        columns = st.columns(len(EXAMPLES))
-        for index, (column, (label, text)) in enumerate(zip(columns, EXAMPLES, strict=True)):
-            column.button(
-                label,
-                key=f"example-{index}",
-                help=text,
-                on_click=actions.ask,
-                args=(text,),
-                width="stretch",
-            )
-
 
 begin_run()
-st.navigation(all_pages(chat_page)).run()
+st.navigation(all_pages()).run()

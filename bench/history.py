@@ -28,7 +28,7 @@ answer text (the rerun re-sends every history element before the new answer's).
 
 Cold start: a new ``streamlit run app.py`` process; in a fresh page the prompt is sent as
 soon as the chat input is visible (the worst case for the app's warm-up thread,
-STREAMLIT_NOTES 21) or 3 s later (a person typing; ``--cold-waits``); then a second fresh page
+docs/design.md §21) or 3 s later (a person typing; ``--cold-waits``); then a second fresh page
 asks again. Each variant ``--starts`` times. The goal line (first - second <= 100 ms) is
 this bench's reading of "the first answer must not pay for lazy imports" (0.3-0.8 s here).
 """

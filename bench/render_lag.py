@@ -7,12 +7,18 @@ headless Chromium, interleaved (the page order rotates every repetition)::
     python bench/render_lag.py                 # full matrix, 3 repetitions (~20 min here)
     python bench/render_lag.py --quick         # 2000 @ max and 8000 @ 500, 1 repetition (~2 min)
     python bench/render_lag.py --n 8000 --rate 500 --reps 5 --pages coalesced,app,app.py
+    python bench/render_lag.py --cold          # app.py: first long answer of a fresh server vs warm
+
+*Cold server* (``--cold``): per repetition a fresh ``streamlit run app.py``; the first answer
+(8,000 chunks at 2,000/s unless ``--n``/``--rate`` say otherwise) is "cold"; then two short
+answers in another session, then the same long answer again, "warm". Printed side by side
+(lag after the last chunk, server CPU for the answer) with the cold/warm ratio (goal ≤ 1.2).
 
 Pages (``--pages``, default naive,coalesced,app.py; "app" when app.py does not exist):
 
     naive      one ``st.write_stream`` over every chunk
     coalesced  ``st.write_stream`` over ``ChatStream.frames(0.05)`` (plain 50 ms coalescing)
-    app        the app's own rendering helper (``ui.messages.stream_markdown`` over frames at
+    app        the app's own rendering helper (``ui.live.LiveText`` over frames at
                ``ui.answer.FRAME_INTERVAL_S``) on a bench page (bench/pages/stream_page.py):
                the same drawing as app.py, plus the script-side "done" time for the split
     app.py     the app itself (``streamlit run app.py``, OpenAI provider = the wire server),
@@ -40,7 +46,7 @@ there and again in the following ``requestAnimationFrame`` (the frame that paint
 (``innerText`` of its markdown containers, whitespace removed) is compared with the
 ``once`` page's: "text ok".
 
-*Where lag comes from* (STREAMLIT_NOTES 26), printed for the app's path: script done (bench
+*Where lag comes from* (docs/design.md §26), printed for the app's path: script done (bench
 page marks) - last chunk; last websocket message before the final text showed - last chunk;
 visible - that message (browser render).
 
@@ -266,7 +272,7 @@ def app_env(wire: WireServer) -> dict[str, str]:
 
 @contextlib.contextmanager
 def chromium() -> Iterator[Any]:
-    """A headless Chromium (STREAMLIT_NOTES 17) with a context that runs ``INIT_JS``."""
+    """A headless Chromium (docs/design.md §17) with a context that runs ``INIT_JS``."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -657,6 +663,71 @@ def parse_list(text: str) -> list[int]:
     return [int(float(x)) for x in text.split(",") if x.strip()]
 
 
+def cold_vs_warm(*, n: int, rate: int, reps: int, cap_s: float) -> None:
+    """The first long answer after ``streamlit run app.py`` starts vs the same answer later."""
+    if not APP.exists():
+        sys.exit("app.py does not exist yet")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    print(f"render_lag --cold: {n} chunks @ {RATE_LABEL.get(rate, rate)}, {reps} fresh servers")
+    print(f"machine: {machine_load()} (before)", flush=True)
+    pairs: list[tuple[Run, Run]] = []
+    marks = RESULTS / f"render_lag-{stamp}-cold-marks.jsonl"
+    with WireServer() as wire, chromium() as context:
+        for rep in range(reps):
+            log = RESULTS / f"render_lag-{stamp}-cold-{rep}.log"
+            with StreamlitServer(APP, app_env(wire), log=log) as server:
+                url = server.url + "/"
+
+                def one(
+                    size: int,
+                    speed: int,
+                    server: StreamlitServer = server,
+                    url: str = url,
+                    rep: int = rep,
+                ) -> Run:
+                    run, _ = run_answer(
+                        context, server, url, wire, marks,
+                        n=size, rate=speed, page_name="app.py", rep=rep, reference=None,
+                        cap_s=cap_s,
+                    )  # fmt: skip
+                    wire.reset()
+                    return run
+
+                cold = one(n, rate)
+                one(200, 0)
+                one(25, 0)
+                warm = one(n, rate)
+            pairs.append((cold, warm))
+            print(
+                f"  [{rep + 1}/{reps}] lag cold {fmt(cold.lag_ms, '.0f', 'timeout')} ms / warm"
+                f" {fmt(warm.lag_ms, '.0f', 'timeout')} ms; server CPU cold"
+                f" {cold.server_cpu_s:.2f} s / warm {warm.server_cpu_s:.2f} s",
+                flush=True,
+            )
+    print(f"machine: {machine_load()} (after)")
+    cold_lag = med([c.lag_ms for c, _ in pairs])
+    warm_lag = med([w.lag_ms for _, w in pairs])
+    cold_cpu = med([c.server_cpu_s for c, _ in pairs])
+    warm_cpu = med([w.server_cpu_s for _, w in pairs])
+    print("\n| medians | cold (first answer) | warm | cold / warm |")
+    print("| --- | --- | --- | --- |")
+    for label, c, w, unit in (
+        ("lag after the last chunk", cold_lag, warm_lag, "ms"),
+        ("server CPU for the answer", cold_cpu, warm_cpu, "s"),
+    ):
+        ratio = c / w if c is not None and w else None
+        spec = ".0f" if unit == "ms" else ".2f"
+        print(f"| {label} | {fmt(c, spec)} {unit} | {fmt(w, spec)} {unit} | {fmt(ratio, '.2f')}x |")
+    total_cold = med([(c.lag_ms or 0) + n / max(rate, 1) * 1000 for c, _ in pairs])
+    total_warm = med([(w.lag_ms or 0) + n / max(rate, 1) * 1000 for _, w in pairs])
+    if total_cold is not None and total_warm:
+        print(
+            f"prompt to final text (stream time + lag): cold/warm {total_cold / total_warm:.2f}x"
+            " (goal: lag ratio <= 1.2x, or the whole answer within 1.2x)"
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -680,9 +751,20 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=30.0,
         help="seconds after the last chunk before a page counts as timed out",
     )
+    parser.add_argument(
+        "--cold", action="store_true", help="app.py: first answer of a fresh server vs warm"
+    )
     add_streamlit_opt_argument(parser)
     args = parser.parse_args(argv)
     StreamlitServer.options = args.streamlit_opt
+    if args.cold:
+        cold_vs_warm(
+            n=(args.n or [8000])[0],
+            rate=(args.rate or [2000])[0],
+            reps=args.reps or 3,
+            cap_s=args.cap,
+        )
+        return
 
     if args.quick and args.n is None and args.rate is None:
         cells = [(2000, 0), (8000, 500)]
@@ -739,7 +821,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             wire.reset()
             return run, shown
 
-        # Warm-up (lazy imports, STREAMLIT_NOTES 21) and the reference text per N.
+        # Warm-up (lazy imports, docs/design.md §21) and the reference text per N.
         references: dict[int, str] = {}
         fixed: dict[str, int] = {}
         for name in dict.fromkeys(["once", *pages]):

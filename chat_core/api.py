@@ -1,4 +1,4 @@
-"""The seed's convenience functions, on top of the engine."""
+"""The convenience functions the README documents, on top of the engine."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def stream_with_callbacks(
     on_error: ErrorCallback,
     **options: Any,
 ) -> StreamResult:
-    """The seed's callback API: blocks until the answer ends; exactly one of
+    """The callback API: blocks until the answer ends; exactly one of
     ``on_complete`` / ``on_error`` is called. ``options`` as for ``start_chat``."""
     with start_chat(
         prompt, on_token=on_token, on_complete=on_complete, on_error=on_error, **options
@@ -100,7 +100,7 @@ def stream_with_callbacks(
 
 
 def measure_streaming(prompt: str, **options: Any) -> dict[str, Any]:
-    """The seed's ``measure_streaming``: stream one answer and return its metrics dict
+    """``measure_streaming``: stream one answer and return its metrics dict
     (``total_time``, ``time_to_first_token``, ``streaming_time``, ``chunk_count``,
     ``char_count``, ``chars_per_second``, then tokens, provider, model, status)."""
     with start_chat(prompt, **options) as stream:

@@ -2,7 +2,7 @@
 
 ``st.write_stream`` re-renders the whole accumulated text on every chunk, so one long answer
 costs O(n²). Cutting the answer at markdown block boundaries lets the page freeze finished
-blocks in their own elements and stream only the live tail block (STREAMLIT_NOTES 19, 22-24).
+blocks in their own elements and stream only the live tail block (docs/design.md §19, §22-24).
 
 Where the text is cut
     At a blank line outside a code fence (```` ``` ```` / ``~~~``, or a ``$$`` math block),
@@ -26,7 +26,7 @@ What is held back while streaming
     ends in a newline that might become a block separator; text after a blank line is held
     until it is known whether that line continues the block or starts the next one (a few
     characters: the indentation or a list marker). ``st.write_stream`` can only append, so a
-    cut must be decided before anything after it is shown (STREAMLIT_NOTES 24).
+    cut must be decided before anything after it is shown (docs/design.md §24).
 
 Known limits: a link reference definition (``[id]: url``) or footnote definition only
 applies inside its own block. Wrongly *not* cutting is always safe (the page then re-renders

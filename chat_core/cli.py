@@ -1,6 +1,6 @@
 """The terminal chat: ``python -m chat_core``.
 
-The seed's StreamingChat loop on top of the engine: ``You:`` / ``Assistant:``, tokens printed
+The classic StreamingChat loop on top of the engine: ``You:`` / ``Assistant:``, tokens printed
 as they arrive, the history kept in a ``Conversation``. Ctrl-C during an answer stops that
 answer (the provider stops generating; the partial text stays in the history, marked
 "[stopped]"); Ctrl-C at the prompt, ``quit``, ``exit`` or end of input leave with status 0.

@@ -1,8 +1,8 @@
-"""A conversation: system prompt plus turns, trimming, export and import.
+"""A conversation: system prompt plus turns, export and import.
 
 ``Conversation`` and ``Turn`` are mutable on purpose: the UI appends the assistant turn
 *before* streaming and updates it in place as text arrives, so a stopped run keeps the
-partial answer (STREAMLIT_NOTES 4-5).
+partial answer (docs/design.md §4-5).
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +17,6 @@ from chat_core.errors import ConversationFormatError
 from chat_core.metrics import StreamMetrics
 from chat_core.types import Message, Role, StreamStatus
 
-CHARS_PER_TOKEN = 4
 FORMAT_VERSION = 1
 
 
@@ -33,6 +31,12 @@ class Turn:
     error: str | None = None
     """The plain-language error shown with the turn, if the answer failed."""
     error_kind: str | None = None
+    request_id: str | None = None
+    """The provider's request id of a failed answer, for its support (``ChatError.request_id``)."""
+    finish_reason: str | None = None
+    """The provider's raw finish reason, e.g. the name shown for status ``other``."""
+    reasoning: str = ""
+    """What the model showed of its thinking; exported, never sent back as answer text."""
     provider: str | None = None
     model: str | None = None
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
@@ -51,6 +55,9 @@ class Turn:
             "status": str(self.status),
             "error": self.error,
             "error_kind": self.error_kind,
+            "request_id": self.request_id,
+            "finish_reason": self.finish_reason,
+            "reasoning": self.reasoning,
             "provider": self.provider,
             "model": self.model,
             "created_at": self.created_at,
@@ -75,6 +82,9 @@ class Turn:
             metrics=None if metrics is None else StreamMetrics.from_dict(metrics),
             error=_opt_str(data.get("error")),
             error_kind=_opt_str(data.get("error_kind")),
+            request_id=_opt_str(data.get("request_id")),
+            finish_reason=_opt_str(data.get("finish_reason")),
+            reasoning=str(data.get("reasoning") or ""),
             provider=_opt_str(data.get("provider")),
             model=_opt_str(data.get("model")),
             id=str(data.get("id") or uuid.uuid4().hex[:12]),
@@ -84,10 +94,6 @@ class Turn:
 
 def _opt_str(value: Any) -> str | None:
     return None if value is None else str(value)
-
-
-def estimate_tokens(text: str) -> int:
-    return -(-len(text) // CHARS_PER_TOKEN)
 
 
 @dataclass(slots=True)
@@ -117,13 +123,10 @@ class Conversation:
                 return index
         return None
 
-    def messages(
-        self, *, upto: int | None = None, budget_tokens: int | None = None
-    ) -> tuple[Message, ...]:
-        """What is sent to the model: turns before ``upto`` (all by default) that carry text,
-        trimmed oldest-first to ``budget_tokens`` (system prompt counted, never dropped; the
-        newest user message is never dropped). Consecutive same-role turns are merged so
-        providers that insist on alternation accept the history."""
+    def messages(self, *, upto: int | None = None) -> tuple[Message, ...]:
+        """What is sent to the model: turns before ``upto`` (all by default) that carry text;
+        consecutive same-role turns are merged so providers that insist on alternation accept
+        the history. Reasoning is never sent back."""
         window = self.turns[:upto]
         # A prompt whose answer failed without any text is not sent again: the person sees
         # the error and retries or asks anew, and a retry re-sends the prompt itself.
@@ -147,9 +150,7 @@ class Conversation:
                 merged.append(Message(turn.role, turn.content))
         while merged and merged[0].role == "assistant":
             merged.pop(0)
-        if budget_tokens is None:
-            return tuple(merged)
-        return tuple(trim_to_budget(merged, budget_tokens, system=self.system))
+        return tuple(merged)
 
     def to_markdown(self) -> str:
         lines = ["# Streamchat conversation", ""]
@@ -207,21 +208,3 @@ class Conversation:
                 turn.status = StreamStatus.STOPPED
         self.system = system
         self.turns = turns
-
-
-def trim_to_budget(
-    messages: Iterable[Message], budget_tokens: int, *, system: str | None = None
-) -> list[Message]:
-    """Drop the oldest messages until the estimate fits; keep the last message always, and
-    start on a user message."""
-    kept = list(messages)
-    fixed = estimate_tokens(system or "")
-
-    def total() -> int:
-        return fixed + sum(estimate_tokens(m.content) for m in kept)
-
-    while len(kept) > 1 and total() > budget_tokens:
-        kept.pop(0)
-        while len(kept) > 1 and kept[0].role == "assistant":
-            kept.pop(0)
-    return kept

@@ -2,7 +2,7 @@
 
 Each frame re-sends the live tail block of the answer (chat_core/blocks.py) plus ~120 bytes of
 websocket and element overhead, and costs the browser a render pass however little it adds
-(STREAMLIT_NOTES 25). A fixed clock sends a long table or code block again every 100 ms for a
+(docs/design.md §25). A fixed clock sends a long table or code block again every 100 ms for a
 few new characters. ``FrameCost`` waits until a frame would carry enough new text to be worth
 it, ``new >= (tail + overhead) / (max_ratio - 1)`` (so a frame's bytes stay within
 ``max_ratio`` times its new text), at the current arrival rate, between ``floor_s`` and

@@ -1,7 +1,7 @@
 """The SSE API: Starlette routes that ``server.py`` mounts next to the Streamlit app.
 
-``GET /api/stream?prompt=…`` and ``POST /api/chat`` stream one answer in the seed's SSE
-format (``chat_core.sse_encode``); ``GET /api/demo`` is a small page using the seed's EventSource
+``GET /api/stream?prompt=…`` and ``POST /api/chat`` stream one answer in the documented SSE
+format (``chat_core.sse_encode``); ``GET /api/demo`` is a small page using the README's EventSource
 client. A client that disconnects cancels the answer, which closes the provider's response.
 
 Access: with ``STREAMCHAT_API_TOKEN`` set, every request needs it (``Authorization: Bearer …``

@@ -1,7 +1,7 @@
 """Answer text made safe to show with ``st.markdown`` / ``st.write_stream``: ``to_display``.
 
 Answers are rendered as markdown *without* ``unsafe_allow_html``. What Streamlit 1.67 does
-with model text there was checked in headless Chromium (see STREAMLIT_NOTES):
+with model text there was checked in headless Chromium (docs/design.md §22-24):
 
 - Raw HTML is already inert: ``<script>alert(1)</script>``, ``<img src=x onerror=...>`` and
   ``<b>bold</b>`` are shown as their literal text (HTML-escaped, nothing runs) and a

@@ -1,23 +1,21 @@
 """Several labelled answers streamed at once: ``merge_streams``.
 
 A compare page sends one prompt to several providers or models and shows the answers side by
-side. ``MergedStream`` reads every ``ChatStream`` concurrently (one small pump thread each) and
-hands the caller ``(label, chunk)`` pairs in arrival order, or coalesced ``{label: text}``
-frames for UIs. ``cancel()`` stops them all (each closes its upstream response); every stream
-keeps its own ``StreamResult`` and metrics.
+side. ``MergedStream`` is N ``ChatStream``s signalling one shared condition: no thread of its
+own, and the same coalescing loop as one stream (``chat_core.frames.coalesce``). It hands the
+caller ``{label: Frame}`` rounds for UIs (``updates``), ``{label: text}`` frames (``frames``)
+or ``(label, text)`` pairs in arrival order. ``cancel()`` stops them all (each closes its
+upstream response); every stream keeps its own ``StreamResult`` and metrics.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from types import TracebackType
 
+from chat_core.frames import Frame, Interval, coalesce
 from chat_core.stream import ChatStream, StreamResult
-
-log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 
@@ -25,9 +23,9 @@ Clock = Callable[[], float]
 class MergedStream:
     """Labelled ``ChatStream``s consumed together. Mutable and thread-safe; consume it once.
 
-    Iterate it for ``(label, chunk)`` pairs as chunks arrive, or use ``frames()``. Abandoning
-    either iteration cancels every stream that is still running. ``cancel()`` and ``close()``
-    may be called from any thread, any number of times.
+    The streams must not have started (they join the merge's condition). Abandoning any
+    iteration cancels every stream that is still running. ``cancel()`` and ``close()`` may be
+    called from any thread, any number of times.
     """
 
     def __init__(
@@ -38,30 +36,15 @@ class MergedStream:
         self._streams: dict[str, ChatStream] = dict(streams)
         self._clock = clock
         self._cond = threading.Condition()
-        self._events: list[tuple[str, str]] = []
-        self._ended: list[str] = []
-        """Labels in the order their streams ended (each once)."""
-        self._pumps: list[threading.Thread] = []
-        self._started = False
+        for stream in self._streams.values():
+            stream._share(self._cond)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> MergedStream:
         """Send every request now (iteration starts them too). Idempotent."""
-        with self._cond:
-            if self._started:
-                return self
-            self._started = True
-            for stream in self._streams.values():
-                stream.start()
-            self._pumps = [
-                threading.Thread(
-                    target=self._pump, args=(label, stream), name=f"merge-{label}", daemon=True
-                )
-                for label, stream in self._streams.items()
-            ]
-        for pump in self._pumps:
-            pump.start()
+        for stream in self._streams.values():
+            stream.start()
         return self
 
     def cancel(self) -> None:
@@ -74,10 +57,6 @@ class MergedStream:
         deadline = time.monotonic() + timeout_s
         for stream in self._streams.values():
             stream.close(max(0.0, deadline - time.monotonic()))
-        current = threading.current_thread()
-        for pump in self._pumps:
-            if pump is not current:
-                pump.join(max(0.0, deadline - time.monotonic()))
 
     def wait(self, timeout_s: float | None = None) -> dict[str, StreamResult]:
         """Block until every stream has ended (starting them if needed); the results by label."""
@@ -92,15 +71,10 @@ class MergedStream:
     def __enter__(self) -> MergedStream:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    # -- state ------------------------------------------------------------------------------
+    # -- what the streams have delivered ------------------------------------------------------
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -108,7 +82,7 @@ class MergedStream:
 
     @property
     def streams(self) -> Mapping[str, ChatStream]:
-        """The underlying streams, e.g. for a column's live ``text`` or retry ``notice``."""
+        """The underlying streams, e.g. for a column's live ``text`` or ``metrics_snapshot``."""
         return dict(self._streams)
 
     @property
@@ -132,24 +106,19 @@ class MergedStream:
 
     # -- consumption --------------------------------------------------------------------------
 
-    def __iter__(self) -> Iterator[tuple[str, str]]:
-        """``(label, chunk)`` for every chunk of every stream, in arrival order."""
-        self.start()
-        index = 0
-        try:
-            while True:
-                with self._cond:
-                    while index >= len(self._events) and not self._all_ended():
-                        self._cond.wait()
-                    pending = self._events[index:]
-                    index = len(self._events)
-                    finished = self._all_ended()
-                yield from pending
-                if finished and index >= len(self._events):
-                    return
-        finally:
-            if not self.done:
-                self.cancel()
+    def updates(
+        self, min_interval_s: Interval = 0.05, *, idle_s: float | None = 0.25
+    ) -> Iterator[dict[str, Frame]]:
+        """Coalesced rounds for UIs: ``{label: Frame}`` for the labels with news (``{}`` each
+        time ``idle_s`` passes with none). A stream's first text, a notice and a stream's end
+        go out at once, so each column's time to first token and status stay honest;
+        otherwise at most one round per ``min_interval_s``."""
+        labels = list(self._streams)
+        streams = list(self._streams.values())
+        for frames in coalesce(
+            streams, self._cond, min_interval_s, idle_s=idle_s, clock=self._clock
+        ):
+            yield {label: f for label, f in zip(labels, frames, strict=True) if f is not None}
 
     def frames(
         self,
@@ -158,91 +127,23 @@ class MergedStream:
         on_idle: Callable[[], None] | None = None,
         idle_s: float = 0.25,
     ) -> Iterator[dict[str, str]]:
-        """Coalesced updates for UIs: ``{label: new text}`` since the previous frame.
+        """``updates`` as ``{label: new text}``; a stream's end is a frame holding its label
+        (``""`` if no new text). Per label, the frames concatenate to exactly that text.
+        ``on_idle`` is called on the consuming thread for each idle round."""
+        for round_ in self.updates(min_interval_s, idle_s=None if on_idle is None else idle_s):
+            frame = {label: f.text for label, f in round_.items() if f.text or f.done}
+            if frame:
+                yield frame
+            elif not round_ and on_idle is not None:
+                on_idle()
 
-        A stream's first text is sent at once (each column's time to first token stays
-        honest); otherwise at most one frame per ``min_interval_s``. When a stream ends, a
-        frame is sent at once and holds its label (with ``""`` if no new text), so the UI can
-        show that column's status without waiting for the others. Per label, the frames
-        concatenate to exactly that stream's text.
-
-        ``on_idle`` is called on the consuming thread each time ``idle_s`` passes with nothing
-        to yield (as ``ChatStream.frames``): a UI that notices Stop only when it draws
-        (Streamlit) can react there, e.g. by refreshing each column's retry ``notice``.
-        Abandoning the iteration cancels every stream.
-        """
-        self.start()
-        index = 0
-        scanned = 0
-        ended_seen = 0
-        has_text: set[str] = set()
-        last_yield_s: float | None = None
-        try:
-            while True:
-                idle = False
-                with self._cond:
-                    while True:
-                        if len(self._ended) > ended_seen or self._all_ended():
-                            break
-                        first_text = any(
-                            label not in has_text for label, _ in self._events[scanned:]
-                        )
-                        scanned = len(self._events)
-                        if first_text:
-                            break
-                        if index < len(self._events):
-                            remaining = (
-                                0.0
-                                if last_yield_s is None
-                                else last_yield_s + min_interval_s - self._clock()
-                            )
-                            if remaining <= 0:
-                                break
-                            self._cond.wait(remaining)
-                        elif not self._cond.wait(None if on_idle is None else idle_s):
-                            idle = True
-                            break
-                    news = self._events[index:]
-                    index = len(self._events)
-                    newly_ended = self._ended[ended_seen:]
-                    ended_seen = len(self._ended)
-                    finished = self._all_ended()
-                parts: dict[str, list[str]] = {}
-                for label, chunk in news:
-                    parts.setdefault(label, []).append(chunk)
-                for label in newly_ended:
-                    parts.setdefault(label, [])
-                has_text.update(label for label, texts in parts.items() if texts)
-                frame = {label: "".join(texts) for label, texts in parts.items()}
-                if frame:
-                    yield frame
-                    last_yield_s = self._clock()
-                elif idle and on_idle is not None:
-                    on_idle()
-                if finished:
-                    return
-        finally:
-            if not self.done:
-                self.cancel()
-
-    # -- pumps ------------------------------------------------------------------------------
-
-    def _all_ended(self) -> bool:
-        return len(self._ended) == len(self._streams)
-
-    def _pump(self, label: str, stream: ChatStream) -> None:
-        try:
-            for chunk in stream:
-                with self._cond:
-                    self._events.append((label, chunk))
-                    self._cond.notify_all()
-        except Exception:  # ChatStream ends with a result, not an exception; guard the merge anyway
-            log.exception("merging stream %r failed", label)
-            stream.cancel()
-        finally:
-            with self._cond:
-                self._ended.append(label)
-                self._cond.notify_all()
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        """``(label, text)`` in arrival order (chunks of one stream that arrived together come
+        joined)."""
+        for frame in self.frames(0.0):
+            for label, text in frame.items():
+                if text:
+                    yield label, text
 
 
 def merge_streams(

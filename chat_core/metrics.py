@@ -1,7 +1,7 @@
 """Timing and usage of one streamed answer.
 
 ``MetricsRecorder`` is a pure accumulator (no I/O, clock values passed in); ``StreamMetrics``
-is the frozen result. ``to_dict()`` has exactly the seed's ``measure_streaming`` keys first.
+is the frozen result. ``to_dict()`` has exactly the documented ``measure_streaming`` keys first.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ class StreamMetrics:
         return max(0, self.output_tokens - (self.reasoning_tokens or 0)) / self.streaming_s
 
     def to_dict(self, *, timeline: bool = False) -> dict[str, Any]:
-        """The seed's keys (``total_time`` … ``chars_per_second``), then ours."""
+        """The documented keys (``total_time`` … ``chars_per_second``), then ours."""
         data: dict[str, Any] = {
             "total_time": self.total_s,
             "time_to_first_token": self.ttft_s,
@@ -173,7 +173,9 @@ class MetricsRecorder:
         if reasoning_tokens is not None:
             self.reasoning_tokens = reasoning_tokens
 
-    def finish(self, at_s: float, status: StreamStatus) -> StreamMetrics:
+    def finish(self, at_s: float, status: StreamStatus, *, timeline: bool = True) -> StreamMetrics:
+        """The metrics at ``at_s``; ``timeline=False`` leaves the arrivals out (a cheap live
+        snapshot: ``ChatStream.metrics_snapshot``)."""
         firsts = [t for t in (self._first_s, self._first_reasoning_s) if t is not None]
         ttft = min(firsts) - self._start_s if firsts else None
         answer_first = None if self._first_s is None else self._first_s - self._start_s
@@ -190,7 +192,9 @@ class MetricsRecorder:
             char_count=self._chars,
             input_tokens=self.input_tokens,
             output_tokens=self.output_tokens,
-            timeline=tuple(ChunkArrival(offset, chars) for offset, chars in self._arrivals),
+            timeline=tuple(ChunkArrival(offset, chars) for offset, chars in self._arrivals)
+            if timeline
+            else (),
             time_to_first_answer_token=answer_first,
             reasoning_tokens=self.reasoning_tokens,
             reasoning_chars=self._reasoning_chars,

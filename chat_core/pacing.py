@@ -11,19 +11,18 @@ at an even rate instead of jumping. Two bounds hold however the text arrives:
 Each arrival gets a due time (arrival + expected gap, within those bounds); ``take()`` moves
 the shown position at the lowest constant rate that still meets every due time. The pacer is
 pure (no threads, no sleeping): the clock is injected, and ``paced`` drives it from a
-non-blocking source, e.g. ``poll_queue`` over the queue a producer thread fills.
+non-blocking source, e.g. ``ChatStream.poll`` (ui/typing.py).
 """
 
 from __future__ import annotations
 
 import math
-import queue
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-__all__ = ["Clock", "Pacer", "Poll", "paced", "poll_queue"]
+__all__ = ["Clock", "Pacer", "Poll", "paced"]
 
 Clock = Callable[[], float]
 Poll = Callable[[], tuple[str, bool]]
@@ -177,7 +176,7 @@ def paced(
     """Yield paced text from a non-blocking ``poll`` until its stream ended and all is shown.
 
     Suits ``st.write_stream(paced(...))``: one piece per tick at most. Each yield is a
-    websocket frame (~120 B, ~11 ms of browser work: STREAMLIT_NOTES 25), so ticks shorter
+    websocket frame (~120 B, ~11 ms of browser work: docs/design.md §25), so ticks shorter
     than ~50 ms cost more than they smooth.
     """
     while True:
@@ -192,24 +191,3 @@ def paced(
         if pacer.done:
             return
         sleep(tick_s)
-
-
-def poll_queue(source: queue.Queue[str | None]) -> Poll:
-    """A ``Poll`` over a queue that a producer fills with text and then ``None`` (the end)."""
-    ended = False
-
-    def poll() -> tuple[str, bool]:
-        nonlocal ended
-        parts: list[str] = []
-        while not ended:
-            try:
-                item = source.get_nowait()
-            except queue.Empty:
-                break
-            if item is None:
-                ended = True
-            else:
-                parts.append(item)
-        return "".join(parts), ended
-
-    return poll

@@ -1,33 +1,22 @@
-"""What the chat page renders for an answer: display text (markdown.py) cut into blocks (blocks.py).
+"""What the page renders for an answer: display text (markdown.py) cut into blocks (blocks.py).
 
-Streaming, inside the assistant's ``st.chat_message``::
-
-    with st.container():                   # one inner container (STREAMLIT_NOTES 23)
-        for block in display_blocks(frames):
-            st.write_stream(block)         # one element per block; only the tail re-renders
-
-Each finished block is written once and the live tail block streams through its own
-``st.write_stream``, so the work per answer is linear. ``frames`` is the raw answer text in
-pieces (e.g. coalesced frames); keep the raw text from them for the history, not the return
-value of ``st.write_stream`` (that is display text). A finished message re-renders as one
-``st.markdown(to_display(text))`` in place of that inner container (an element replacing a
-block leaves no stale children), which is the same markdown; ``display_history_blocks`` says
-which blocks the stream leaves behind for a finished text.
+``BlockFeed`` is the one block renderer of the app (chat and compare, docs/design.md §22-24):
+push raw answer text in as frames arrive and get *segments* of display text back; the first
+segment continues the live tail block, each further one starts a new block. The page writes
+finished blocks once, in their own elements, and re-renders only the live tail, so the work
+per answer is linear. A finished message is redrawn later as one ``st.markdown(to_display(text))``
+in place of the blocks' container, which is the same markdown.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 
-from chat_core.blocks import iter_blocks, split_blocks
+from chat_core.blocks import BlockSplitter
 from chat_core.frame_cost import FrameCost
-from chat_core.markdown import DisplayTransformer, to_display
+from chat_core.markdown import DisplayTransformer
 
-__all__ = ["display_blocks", "display_frames", "display_history_blocks"]
-
-_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:", re.MULTILINE)
-"""A link reference or footnote definition: it only applies within its own block."""
+__all__ = ["BlockFeed", "display_frames"]
 
 
 def display_frames(frames: Iterable[str]) -> Iterator[str]:
@@ -42,22 +31,27 @@ def display_frames(frames: Iterable[str]) -> Iterator[str]:
         yield tail
 
 
-def display_blocks(frames: Iterable[str], cost: FrameCost | None = None) -> Iterator[Iterator[str]]:
-    """The streamed answer as display blocks: ``iter_blocks(display_frames(frames))``.
+class BlockFeed:
+    """Raw answer text in, display segments out (see the module doc). Mutable; one answer,
+    ``finish`` once. ``cost.tail_chars`` follows the live tail's length (frame_cost.py)."""
 
-    Consume the inner iterators in order, one ``st.write_stream`` each; their pieces
-    concatenate to ``to_display`` of the whole raw text.
-    """
-    return iter_blocks(display_frames(frames), cost)
+    def __init__(self, cost: FrameCost | None = None) -> None:
+        self._display = DisplayTransformer()
+        self._splitter = BlockSplitter()
+        self._cost = cost
 
+    def feed(self, raw: str) -> list[str]:
+        return self._track(self._splitter.feed(self._display.feed(raw)))
 
-def display_history_blocks(text: str) -> list[str]:
-    """A finished answer as display blocks, cut where ``display_blocks`` cuts it.
+    def finish(self) -> list[str]:
+        segments = self._splitter.feed(self._display.flush())
+        rest = self._splitter.flush()
+        segments[-1] += rest[0]
+        return self._track(segments + rest[1:])
 
-    An answer with link reference or footnote definitions stays one block, so that its
-    references resolve (while streaming they cannot be known in advance).
-    """
-    shown = to_display(text)
-    if _DEFINITION.search(shown):
-        return [shown] if shown else []
-    return split_blocks(shown)
+    def _track(self, segments: list[str]) -> list[str]:
+        if self._cost is not None:
+            if len(segments) > 1:
+                self._cost.tail_chars = 0
+            self._cost.tail_chars += len(segments[-1])
+        return segments

@@ -1,7 +1,7 @@
-"""Server-sent events in the seed's format, for the HTTP API and any other SSE face.
+"""Server-sent events in the format the README documents, for the HTTP API and any other SSE face.
 
 Per frame ``data: {"content": "…"}``; at the end ``data: {"done": true, "metrics": {…}}`` with
-the seed's metrics keys first; a failure as ``data: {"error": {"message": …, "retryable": …}}``
+the documented metrics keys first; a failure as ``data: {"error": {"message": …, "retryable": …}}``
 after whatever text had arrived. While a retry waits, ``data: {"notice": "…"}``. A reasoning
 model's thinking comes as ``data: {"reasoning": "…"}`` events (before and apart from the
 answer's ``content``). The ``done`` event also carries ``status`` (complete, stopped, length,
@@ -18,12 +18,11 @@ import asyncio
 import contextlib
 import json
 import threading
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
 from chat_core.errors import ChatError
 from chat_core.metrics import StreamMetrics
-from chat_core.sse_decode import decode_events
 from chat_core.stream import ChatStream, StreamResult
 from chat_core.types import StreamStatus
 
@@ -49,14 +48,14 @@ def content_event(text: str) -> bytes:
 
 
 def reasoning_event(text: str) -> bytes:
-    """Part of a reasoning model's thinking; clients that only know the seed's events ignore
+    """Part of a reasoning model's thinking; clients that only know the basic events ignore
     it."""
     return encode_event({"reasoning": text})
 
 
 def notice_event(text: str) -> bytes:
     """A retry notice while the answer waits ("Rate limited by OpenAI — retrying in 2 s");
-    clients that only know the seed's three events ignore it."""
+    clients that only know the three basic events ignore it."""
     return encode_event({"notice": text})
 
 
@@ -108,28 +107,20 @@ def end_event(result: StreamResult) -> bytes:
 
 
 def sse_events(stream: ChatStream, *, min_interval_s: float = 0.05) -> Iterator[bytes]:
-    """The whole answer as SSE bytes: coalesced content frames, then ``done`` or ``error``.
+    """The whole answer as SSE bytes: notices, reasoning and coalesced content frames as they
+    arrive, then ``done`` (with status and finish reason) or ``error``.
 
     Closing the generator early (the client went away) cancels the stream.
     """
-    notices: list[str] = []
-    reasoning = _ReasoningCursor(stream)
-    try:
-        # A generator cannot send from frames()'s idle callback: reasoning goes out with the
-        # next answer frame (or at the end). aiter_sse sends it live.
-        for frame in stream.frames(min_interval_s, on_notice=notices.append):
-            while notices:
-                yield notice_event(notices.pop(0))
-            yield from reasoning.events()
-            yield content_event(frame)
-        for notice in notices:
+    for frame in stream.updates(min_interval_s, idle_s=None):
+        for notice in frame.notices:
             yield notice_event(notice)
-        result = stream.wait()
-        yield from reasoning.events()
-        yield end_event(result)
-    finally:
-        if not stream.done:
-            stream.cancel()
+        if frame.reasoning:
+            yield reasoning_event(frame.reasoning)
+        if frame.text:
+            yield content_event(frame.text)
+        if frame.result is not None:
+            yield end_event(frame.result)
 
 
 async def aiter_sse(
@@ -140,7 +131,7 @@ async def aiter_sse(
 ) -> AsyncIterator[bytes]:
     """``sse_events`` for asyncio servers without blocking the event loop or its executor.
 
-    A pump thread reads ``stream.frames()`` and hands events to the loop. While nothing
+    A pump thread reads ``sse_events`` and hands the events to the loop. While nothing
     arrives, an SSE comment is sent every ``heartbeat_s`` so a client that has gone away is
     noticed even during a long wait. Cancelling or closing the iterator (the server noticed the
     disconnect) cancels the stream, which closes the upstream response.
@@ -153,21 +144,10 @@ async def aiter_sse(
         with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(queue.put_nowait, item)
 
-    reasoning = _ReasoningCursor(stream)
-
-    def put_reasoning() -> None:
-        for event in reasoning.events():
-            put(event)
-
     def pump() -> None:
         try:
-            for frame in stream.frames(
-                min_interval_s, on_notice=lambda n: put(notice_event(n)), on_idle=put_reasoning
-            ):
-                put_reasoning()
-                put(content_event(frame))
-            stream.wait()
-            put_reasoning()
+            for event in sse_events(stream, min_interval_s=min_interval_s):
+                put(event)
         finally:
             put(None)
 
@@ -182,31 +162,6 @@ async def aiter_sse(
             if event is None:
                 break
             yield event
-        result = stream.result
-        if result is None:  # frames() has ended, so the result is moments away
-            result = await asyncio.to_thread(stream.wait)
-        yield end_event(result)
     finally:
         if not stream.done:
             stream.cancel()
-
-
-class _ReasoningCursor:
-    """The reasoning of a stream not yet sent, as events (read on the consuming thread)."""
-
-    def __init__(self, stream: ChatStream) -> None:
-        self._stream = stream
-        self._sent = 0
-
-    def events(self) -> Iterator[bytes]:
-        reasoning = self._stream.reasoning
-        if len(reasoning) > self._sent:
-            yield reasoning_event(reasoning[self._sent :])
-            self._sent = len(reasoning)
-
-
-def parse_events(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
-    """Decode the ``data:`` events of an SSE body (lines without their newline) as JSON, for
-    clients and tests. Comments and other fields are skipped; multi-line data is joined."""
-    for event in decode_events(lines):
-        yield json.loads(event.data)

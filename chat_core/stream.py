@@ -10,7 +10,6 @@ model's reasoning apart.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
@@ -18,6 +17,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from types import TracebackType
 
+from chat_core import frames as fr
 from chat_core.errors import ChatError, UnexpectedError
 from chat_core.metrics import MetricsRecorder, StreamMetrics
 from chat_core.providers.base import Provider, Upstream
@@ -108,6 +108,8 @@ class ChatStream:
         self._chunks: list[str] = []
         self._reasoning: list[str] = []
         self._finish_reason: str | None = None
+        self._wakers: list[Callable[[], object]] = []
+        """Async consumers waiting for news (``chat_core.frames.achunks_of``), woken once."""
         self._notices: list[str] = []
         self._result: StreamResult | None = None
         self._cancelled = threading.Event()
@@ -200,7 +202,7 @@ class ChatStream:
 
     @property
     def reasoning(self) -> str:
-        """The model's reasoning received so far (empty for models that do not stream any)."""
+        """Everything the model has shown of its thinking so far (``ReasoningDelta``)."""
         with self._cond:
             return "".join(self._reasoning)
 
@@ -213,135 +215,74 @@ class ChatStream:
     # -- consumption --------------------------------------------------------------------------
 
     def __iter__(self) -> Iterator[str]:
-        """Each text chunk as the provider sent it. Abandoning the iteration cancels."""
-        self.start()
-        index = 0
-        try:
-            while True:
-                with self._cond:
-                    self._wait_for_chunks(index)
-                    pending = self._chunks[index:]
-                    index = len(self._chunks)
-                    finished = self.done
-                yield from pending
-                if finished and index >= len(self._chunks):
-                    return
-        finally:
-            if not self.done:
-                self.cancel()
+        """Each answer chunk as the provider sent it, as soon as it arrives. Abandoning the
+        iteration cancels."""
+        return fr.chunks_of(self)
+
+    def updates(
+        self, min_interval_s: fr.Interval = 0.05, *, idle_s: float | None = 0.25
+    ) -> Iterator[fr.Frame]:
+        """Coalesced ``Frame``s for UIs (``chat_core.frames``): the first text at once, then
+        what arrived (answer, reasoning, notices), at most one frame per ``min_interval_s``
+        (a number, or a function asked after each frame, e.g. ``FrameCost.interval``); the last
+        frame holds the result. ``IDLE`` (an empty frame) each time ``idle_s`` passes with
+        nothing new. Abandoning the iteration cancels the stream."""
+        return fr.frames_of(self, min_interval_s, idle_s=idle_s)
 
     def frames(
         self,
-        min_interval_s: float | Callable[[], float] = 0.05,
+        min_interval_s: fr.Interval = 0.05,
         *,
         on_notice: NoticeCallback | None = None,
         on_idle: IdleCallback | None = None,
         idle_s: float = 0.25,
     ) -> Iterator[str]:
-        """Coalesced text for UIs: the first chunk at once, then whatever arrived, at most
-        one frame per ``min_interval_s``. The frames concatenate to exactly the chunks.
-        ``min_interval_s`` may be a function, asked after each frame for the next interval
-        (``chat_core.frame_cost.FrameCost.interval``).
-
-        ``on_notice`` is called on the consuming thread with each retry notice.
-        ``on_idle`` is called on the consuming thread each time ``idle_s`` passes with
-        nothing to yield (waiting for the first token, a retry wait, a stall): a UI whose
-        stop requests are only noticed when it draws something (Streamlit) can react there.
-        Abandoning the iteration cancels the stream.
-        """
-        self.start()
-        index = 0
-        notices_seen = 0
-        last_yield_s: float | None = None
-        try:
-            while True:
-                idle = False
-                with self._cond:
-                    if last_yield_s is None:
-                        deadline = None
-                    elif callable(min_interval_s):
-                        deadline = last_yield_s + min_interval_s()
-                    else:
-                        deadline = last_yield_s + min_interval_s
-                    while True:
-                        if self.done or len(self._notices) > notices_seen:
-                            break
-                        if index < len(self._chunks):
-                            remaining = 0.0 if deadline is None else deadline - self._clock()
-                            if remaining <= 0:
-                                break
-                            self._cond.wait(remaining)
-                        else:
-                            self._consumer_waiting = True
-                            woke = self._cond.wait(None if on_idle is None else idle_s)
-                            self._consumer_waiting = False
-                            if not woke:
-                                idle = True
-                                break
-                    frame = "".join(self._chunks[index:])
-                    if frame:
-                        self._first_taken.set()
-                    index = len(self._chunks)
-                    new_notices = self._notices[notices_seen:]
-                    notices_seen = len(self._notices)
-                    finished = self.done
-                if on_notice is not None:
-                    for notice in new_notices:
-                        on_notice(notice)
-                if idle and not frame and on_idle is not None:
-                    on_idle()
-                if frame:
-                    yield frame
-                    last_yield_s = self._clock()
-                if finished:
-                    return
-        finally:
-            if not self.done:
-                self.cancel()
+        """``updates`` as answer text only: the frames concatenate to exactly the text.
+        ``on_notice`` gets each retry notice and ``on_idle`` each idle round, on the consuming
+        thread. Abandoning the iteration cancels the stream."""
+        frames = self.updates(min_interval_s, idle_s=None if on_idle is None else idle_s)
+        return fr.text_frames(frames, on_notice, on_idle)
 
     def __aiter__(self) -> AsyncIterator[str]:
-        return self._aiter()
-
-    async def _aiter(self) -> AsyncIterator[str]:
-        """``async for`` view: the same engine, waited on without blocking the event loop."""
-        self.start()
-        index = 0
-        try:
-            while True:
-                pending, finished = await asyncio.to_thread(self._take_after, index)
-                index += len(pending)
-                for chunk in pending:
-                    yield chunk
-                if finished:
-                    return
-        finally:
-            if not self.done:
-                self.cancel()
+        """``async for`` view of ``__iter__``; a waiting stream holds no thread."""
+        return fr.achunks_of(self)
 
     def poll(self, index: int) -> tuple[list[str], bool]:
         """Without waiting: the chunks after the first ``index`` ones, and whether the stream
         has ended with no more to come. For consumers that pace themselves (smooth typing)."""
         self.start()
         with self._cond:
-            pending = self._chunks[index:]
-            if pending:
-                self._first_taken.set()
-            return pending, self.done
+            return fr.chunks_after(self, index)
 
-    def _take_after(self, index: int) -> tuple[list[str], bool]:
+    def metrics_snapshot(self) -> StreamMetrics | None:
+        """The metrics so far (status ``streaming``, no timeline) while the stream runs, the
+        final ones once it has ended, ``None`` before it started."""
+        result = self._result
+        if result is not None:
+            return result.metrics
         with self._cond:
-            self._wait_for_chunks(index)
-            pending = self._chunks[index:]
-            return pending, self.done and index + len(pending) >= len(self._chunks)
+            recorder = self._recorder
+        if recorder is None:
+            return None
+        return recorder.finish(self._clock(), StreamStatus.STREAMING, timeline=False)
 
-    def _wait_for_chunks(self, index: int) -> None:
-        """With the lock held: wait until there is a chunk past ``index`` or the end."""
-        self._consumer_waiting = True
-        while index >= len(self._chunks) and not self.done:
-            self._cond.wait()
-        self._consumer_waiting = False
-        if self._chunks:
-            self._first_taken.set()
+    # -- for chat_core.frames (call with ``_cond`` held) -------------------------------------
+
+    def _share(self, cond: threading.Condition) -> None:
+        """Signal ``cond`` instead of a condition of its own (a merge); before ``start``."""
+        if self._thread is not None:
+            raise RuntimeError("a started stream cannot join a merge")
+        self._cond = cond
+
+    def _signal(self, first: bool) -> None:
+        """With ``_cond`` held: wake consumers. A blocked consumer is woken for a first chunk
+        of its kind and, when it asked for every chunk, for any; an async one always."""
+        if first or self._consumer_waiting:
+            self._cond.notify_all()
+        if self._wakers:
+            wakers, self._wakers = self._wakers, []
+            for wake in wakers:
+                wake()
 
     # -- worker ----------------------------------------------------------------------------
 
@@ -408,11 +349,9 @@ class ChatStream:
                         with self._cond:
                             self._chunks.append(event.text)
                             first = len(self._chunks) == 1
-                            # Only a consumer waiting for text needs waking; one that is
-                            # coalescing until its frame deadline would wake per chunk.
-                            if self._consumer_waiting:
-                                self._cond.notify_all()
-                        if first and self._consumer_waiting:
+                            waiting = self._consumer_waiting
+                            self._signal(first)
+                        if first and waiting:
                             # Hand the GIL to the waiting consumer: a busy reader would otherwise
                             # keep it for the 5 ms switch interval, delaying the first token.
                             self._first_taken.wait(0.005)
@@ -422,10 +361,9 @@ class ChatStream:
                         if not event.text:
                             continue
                         recorder.reasoning(self._clock(), len(event.text))
-                        # Not a wake-up for consumers waiting for answer text: they read
-                        # ``reasoning`` when idle (``frames(on_idle=...)``), at their own pace.
                         with self._cond:
                             self._reasoning.append(event.text)
+                            self._signal(len(self._reasoning) == 1)
                     elif isinstance(event, UsageReport):
                         recorder.usage(
                             event.input_tokens, event.output_tokens, event.reasoning_tokens
@@ -491,6 +429,7 @@ class ChatStream:
             self._result = result
             self._upstream = None
             self._cond.notify_all()
+            self._signal(True)
         if error is not None:
             if self._on_error is not None:
                 self._call(self._on_error, error, result)
@@ -501,6 +440,7 @@ class ChatStream:
         with self._cond:
             self._notices.append(notice)
             self._cond.notify_all()
+            self._signal(True)
         if self._on_notice is not None:
             self._call(self._on_notice, notice)
 

@@ -25,10 +25,10 @@ if [ ! -x "$LLMOCK_VENV/bin/llmock" ]; then
 fi
 export STREAMCHAT_LLMOCK="$LLMOCK_VENV/bin/llmock"
 
-echo "== ruff check + ruff format --check + mypy --strict chat_core"
+echo "== ruff check + ruff format --check + mypy --strict (chat_core, ui, app pages)"
 python -m ruff check .
 python -m ruff format --check .
-python -m mypy --strict chat_core
+python -m mypy --strict chat_core ui app.py app_pages
 
 echo "== pytest"
 set +e

@@ -25,7 +25,7 @@ import httpx
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-# Debian's Chromium as Playwright must launch it here (STREAMLIT_NOTES 17); without the
+# Debian's Chromium as Playwright must launch it here (docs/design.md §17); without the
 # background-networking flags it keeps trying hosts this closed network refuses.
 CHROMIUM = os.environ.get("STREAMCHAT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -1,7 +1,7 @@
 """A local HTTP server that speaks the OpenAI and Anthropic streaming wire protocols.
 
 openai 3.x and anthropic 2.x talk HTTP through httpx2, which respx cannot mock, so the tests
-point the *real* SDKs at this server instead (STREAMLIT_NOTES.md, facts 13-16).
+point the *real* SDKs at this server instead (docs/design.md §13-16).
 Standard library only; one module per concern under ``tests/wire/`` (scenarios and
 triggers, each provider's encoders, the HTTP handler, the server), re-exported here. It runs in a background thread of the test process (so tests can
 inspect what it recorded) or as a CLI for benchmarks and manual browser checks::

@@ -27,7 +27,7 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
 def new_chat() -> None:
-    state.settle_active_answer()
+    state.settle()
     state.conversation().clear()
     state.reset_earlier()
 
@@ -35,12 +35,12 @@ def new_chat() -> None:
 def stop() -> None:
     """The sidebar Stop: the click already interrupted the streaming run; cancel its upstream
     and keep the partial answer, marked "stopped"."""
-    state.settle_active_answer()
+    state.settle()
 
 
 def regenerate() -> None:
     """Drop the last answer (stopped, failed or complete) and answer the last prompt again."""
-    state.settle_active_answer()
+    state.settle()
     conv = state.conversation()
     while conv.turns and conv.turns[-1].role == "assistant":
         conv.turns.pop()
@@ -77,7 +77,7 @@ def import_chat() -> None:
     if uploaded.size > MAX_IMPORT_BYTES:
         state.flash("error", "That file is larger than 5 MB, so nothing was imported.")
         return
-    state.settle_active_answer()
+    state.settle()
     conv = state.conversation()
     try:
         conv.load_json(uploaded.getvalue())

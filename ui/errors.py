@@ -5,7 +5,7 @@ An exception's message can carry prompt text or a key (a provider echoing a requ
 only — enough to find the bug, nothing a person typed.
 
 Streamlit's own ``StopException``/``RerunException`` are ``BaseException``s and pass through
-untouched (STREAMLIT_NOTES 6).
+untouched (docs/design.md §6).
 """
 
 from __future__ import annotations

@@ -1,54 +1,67 @@
-"""Drawing chat turns: history, the live answer, the caption under each answer.
+"""Drawing chat turns: history, the caption and badge under each answer.
 
-The markdown of a message always goes through two functions, ``show_markdown`` (a finished
-text, one element) and ``stream_markdown`` (frames while it streams, cut into blocks in an
-inner container), both drawing display-safe markdown (``chat_core.render``: no raw HTML
-rendering, ``$`` prices stay text, ``\\(...\\)`` becomes ``$...$``) as the single child of a
-keyed container of the chat message (STREAMLIT_NOTES 23).
+A finished message's markdown goes through ``show_markdown`` (one element, display-safe:
+``chat_core.render``: no raw HTML rendering, ``$`` prices stay text, ``\\(...\\)`` becomes
+``$...$``) as the single child of a keyed container of the chat message (docs/design.md §23).
+A streaming answer is drawn by ``ui.live.LiveAnswer`` into the same ``AnswerLayout``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Sequence
 
 import streamlit as st
 
 from chat_core import StreamMetrics, StreamStatus
 from chat_core.conversation import Turn
-from chat_core.frame_cost import FrameCost
 from chat_core.markdown import to_display
-from chat_core.render import display_blocks
+from ui.live import AnswerLayout, show_thinking, thinking_seconds
 
 AVATARS = {"user": ":material/person:", "assistant": ":material/smart_toy:"}
 
 STATUS_BADGES = {
+    StreamStatus.COMPLETE: ":green-badge[:material/check: Complete]",
     StreamStatus.STOPPED: ":orange-badge[:material/stop_circle: Stopped]",
     StreamStatus.LENGTH: ":orange-badge[:material/content_cut: Cut off at max tokens]",
+    StreamStatus.FILTERED: ":red-badge[:material/block: Filtered by the provider]",
+    StreamStatus.INTERRUPTED: ":orange-badge[:material/link_off: Interrupted]",
     StreamStatus.ERROR: ":red-badge[:material/error: Failed]",
     StreamStatus.STREAMING: ":blue-badge[Streaming…]",
 }
+DECLINED = "The model declined to answer."
+CUT_OFF_THINKING = "Cut off while thinking — raise max tokens."
 
 
 def show_markdown(text: str) -> None:
     """A finished text: one ``st.markdown`` for the whole of it.
 
     A text is always exactly one child of its container: the inner container of blocks that
-    ``stream_markdown`` streams into, and in every later run this one element. An element
-    where a block was replaces that block with all its children in the browser, so nothing
-    stale is left behind (STREAMLIT_NOTES 23); and a long chat costs the browser one element
-    per message instead of one per markdown block, on every update of the page."""
+    ``LiveAnswer`` streams into, and in every later run this one element. An element where a
+    block was replaces that block with all its children in the browser, so nothing stale is
+    left behind (docs/design.md §23); and a long chat costs the browser one element per
+    message instead of one per markdown block, on every update of the page."""
     shown = to_display(text)
     if shown:
         st.markdown(shown)
 
 
-def stream_markdown(frames: Iterator[str], cost: FrameCost | None = None) -> None:
-    """Stream raw ``frames`` into an inner container of the current one: finished markdown
-    blocks are written once, only the live tail block re-renders (STREAMLIT_NOTES 19-24).
-    ``cost`` learns the live tail's length, to space the frames (chat_core/frame_cost.py)."""
-    with st.container():
-        for block in display_blocks(frames, cost):
-            st.write_stream(block)
+def status_badge(turn: Turn) -> str | None:
+    """The badge of the turn's status; an unknown finish reason is shown by its name."""
+    if turn.status == StreamStatus.OTHER:
+        reason = (turn.finish_reason or "unknown").replace("]", "")
+        return f":gray-badge[:material/help: Ended: {reason}]"
+    return STATUS_BADGES.get(turn.status)
+
+
+def empty_answer_note(turn: Turn) -> str | None:
+    """What an answer without text says instead of an empty bubble."""
+    if turn.content.strip():
+        return None
+    if turn.status == StreamStatus.FILTERED:
+        return DECLINED
+    if turn.status == StreamStatus.LENGTH and turn.reasoning:
+        return CUT_OFF_THINKING
+    return None
 
 
 def message_key(turn: Turn) -> str:
@@ -60,7 +73,7 @@ HISTORY_PAGE = 20
 """A long chat shows its last 20-39 messages, with a button for 20 more at a time: every
 message on the page costs the browser work on every update of it, so a 200-message chat drew
 its next answer 3x slower than a new one (bench/history.py). Even, so a page never moves a
-user message into an assistant message's place (STREAMLIT_NOTES 23)."""
+user message into an assistant message's place (docs/design.md §23)."""
 
 
 def first_shown(count: int, earlier_pages: int = 0) -> int:
@@ -77,37 +90,38 @@ def render_history(turns: list[Turn], *, on_retry: Callable[[str], None]) -> Non
         render_turn(turn, last=index == last_index, on_retry=on_retry)
 
 
-class AnswerLayout:
-    """The children of an assistant message, identical in the run that streams it and in every
-    later run that redraws it: a notice slot, the text container and the footer. Streamlit keeps an element it was not sent again on the
-    page until the run ends, so a layout that differs between runs would show stale pieces
-    (a second caption) while the next answer streams."""
-
-    def __init__(self, turn: Turn) -> None:
-        self.notice = st.empty()
-        self.body = st.container(key=message_key(turn))
-        self.footer = st.container()
-
-
-def render_turn(turn: Turn, *, last: bool, on_retry: Callable[[str], None]) -> None:
+def render_turn(turn: Turn, *, last: bool, on_retry: Callable[[str], None] | None) -> None:
     with st.chat_message(turn.role, avatar=AVATARS.get(turn.role)):
         if turn.role == "user":
             with st.container(key=message_key(turn)):
                 show_markdown(turn.content)
             return
-        layout = AnswerLayout(turn)
-        if turn.content:
-            with layout.body:
-                show_markdown(turn.content)
-        with layout.footer:
-            render_answer_footer(turn, last=last, on_retry=on_retry)
+        render_answer(AnswerLayout(message_key(turn)), turn, last=last, on_retry=on_retry)
 
 
-def render_answer_footer(turn: Turn, *, last: bool, on_retry: Callable[[str], None]) -> None:
-    """Error box with Retry (failed answers), then the metrics caption."""
+def render_answer(
+    layout: AnswerLayout, turn: Turn, *, last: bool, on_retry: Callable[[str], None] | None
+) -> None:
+    """A finished (or stopped) answer: thinking, text, footer."""
+    show_thinking(layout.thinking, turn.reasoning, thinking_seconds(turn))
+    if turn.content:
+        with layout.body:
+            show_markdown(turn.content)
+    with layout.footer.container():
+        render_answer_footer(turn, last=last, on_retry=on_retry)
+
+
+def render_answer_footer(turn: Turn, *, last: bool, on_retry: Callable[[str], None] | None) -> None:
+    """The note for an answer without text, the error box (with Retry on the chat's last
+    answer, and the provider's request id when known), then the metrics caption."""
+    note = empty_answer_note(turn)
+    if note is not None:
+        st.caption(f":material/info: {note}")
     if turn.status == StreamStatus.ERROR:
         st.error(turn.error or "The answer failed.", icon=":material/error:")
-        if last:
+        if turn.request_id:
+            st.caption(f"Request id for the provider's support: `{turn.request_id}`")
+        if last and on_retry is not None:
             st.button(
                 "Retry",
                 key=f"retry-{turn.id}",
@@ -124,7 +138,7 @@ def answer_caption(turn: Turn) -> str:
     """ "TTFT 0.35 s · total 2.41 s · 52 tokens/s · 38 in / 226 out tokens · demo-1", with a
     status badge first when the answer was stopped, cut off or failed."""
     parts: list[str] = []
-    badge = STATUS_BADGES.get(turn.status)
+    badge = status_badge(turn)
     if badge:
         parts.append(badge)
     if turn.metrics is not None:
@@ -151,3 +165,19 @@ def metrics_parts(m: StreamMetrics) -> list[str]:
         parts.append(f"{m.output_tokens:,} tokens out")
     parts.append(m.model)
     return parts
+
+
+def example_buttons(
+    examples: Sequence[tuple[str, str]], *, key: str, on_click: Callable[[str], None]
+) -> None:
+    """One button per (label, prompt) in a row; a click sends that prompt."""
+    columns = st.columns(len(examples))
+    for index, (column, (label, text)) in enumerate(zip(columns, examples, strict=True)):
+        column.button(
+            label,
+            key=f"{key}-{index}",
+            help=text,
+            on_click=on_click,
+            args=(text,),
+            width="stretch",
+        )

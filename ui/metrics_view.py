@@ -19,6 +19,7 @@ COLUMNS = (
     "model",
     "status",
     "TTFT (s)",
+    "first answer token (s)",
     "total (s)",
     "streaming (s)",
     "chunks",
@@ -51,6 +52,9 @@ def answers_frame(turns: Sequence[Turn]) -> pd.DataFrame:
                 "model": m.model,
                 "status": str(turn.status),
                 "TTFT (s)": m.ttft_s,
+                # Anything visible counts for TTFT (a reasoning model's thinking too); this
+                # is when the answer itself started. Older metrics do not have it.
+                "first answer token (s)": getattr(m, "time_to_first_answer_token", m.ttft_s),
                 "total (s)": m.total_s,
                 "streaming (s)": m.streaming_s,
                 "chunks": m.chunk_count,
@@ -64,7 +68,14 @@ def answers_frame(turns: Sequence[Turn]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     for column in ("tokens in", "tokens out", "chunks", "chars"):
         frame[column] = frame[column].astype("Int64")
-    for column in ("TTFT (s)", "total (s)", "streaming (s)", "chars/s", "tokens/s"):
+    for column in (
+        "TTFT (s)",
+        "first answer token (s)",
+        "total (s)",
+        "streaming (s)",
+        "chars/s",
+        "tokens/s",
+    ):
         frame[column] = frame[column].astype("Float64")
     return frame
 
@@ -85,7 +96,7 @@ def per_answer_chart(frame: pd.DataFrame, column: str, title: str) -> alt.Chart:
         if several
         else alt.value("#4F46E5")
     )
-    return (
+    chart: alt.Chart = (
         alt.Chart(data, title=alt.TitleParams(title, anchor="start"))
         .mark_bar(cornerRadiusTopLeft=3, cornerRadiusTopRight=3)
         .encode(
@@ -96,6 +107,7 @@ def per_answer_chart(frame: pd.DataFrame, column: str, title: str) -> alt.Chart:
         )
         .properties(height=240)
     )
+    return chart
 
 
 def timeline_frame(m: StreamMetrics) -> pd.DataFrame:
@@ -113,7 +125,7 @@ def timeline_frame(m: StreamMetrics) -> pd.DataFrame:
     return pd.DataFrame({"seconds": seconds, "characters": chars})
 
 
-def timeline_chart(m: StreamMetrics) -> alt.Chart:
+def timeline_chart(m: StreamMetrics) -> alt.LayerChart | alt.FacetChart:
     """Step line: flat stretches are stalls; the first rise is the time to first token."""
     data = timeline_frame(m)
     line = (

@@ -3,7 +3,7 @@
 
 The estimator lives in session state (one per session, created once) and learns the final
 length of every *complete* answer per (provider, model, system prompt). ``stream_answer``
-takes a plain reference to it before streaming (STREAMLIT_NOTES 4): ``ProgressBar`` itself
+takes a plain reference to it before streaming (docs/design.md §4): ``ProgressBar`` itself
 never touches session state, only its slot, and only when the shown percentage changes.
 """
 

@@ -13,4 +13,4 @@ def begin_run() -> None:
     secrets = read_secrets()
     init_settings(secrets)
     warmup.start(provider_settings(current_settings(secrets)))
-    state.settle_active_answer()
+    state.settle()

@@ -3,7 +3,7 @@ sidebar widgets that edit them.
 
 Settings live in plain ``st.session_state`` keys (``provider``, ``system``, ...), not only in
 widget keys, because Streamlit drops a widget's state in any run that does not draw it, e.g.
-after visiting another page (STREAMLIT_NOTES 9). Each widget is seeded from its plain key
+after visiting another page (docs/design.md §9). Each widget is seeded from its plain key
 before it is drawn and copies its value back in ``on_change``.
 
 API keys typed in the sidebar are kept for this browser session only (``api_key_<provider>``),
@@ -29,10 +29,12 @@ from chat_core.config import (
     PROVIDERS,
     ProviderSettings,
     check_base_url,
+    check_temperature,
     default_provider,
     resolve,
 )
 from chat_core.errors import ConfigurationError
+from chat_core.models import temperature_range
 from chat_core.stream import ErrorCallback, ResultCallback
 from ui.model_settings import (  # the parameter keys, re-exported for the compare page
     DEFAULT_MAX_TOKENS as DEFAULT_MAX_TOKENS,
@@ -42,13 +44,16 @@ from ui.model_settings import MAX_TOKENS as MAX_TOKENS
 from ui.model_settings import MAX_TOKENS_LIMIT as MAX_TOKENS_LIMIT
 from ui.model_settings import TEMPERATURE as TEMPERATURE
 from ui.model_settings import (
+    TEMPERATURE_SET,
     bind,
     chosen_parameters,
     copy_back,
     init_parameters,
-    model_key,
     render_model_picker,
     render_parameters,
+)
+from ui.model_settings import (
+    model_key as model_key,
 )
 
 log = logging.getLogger(__name__)
@@ -72,7 +77,7 @@ def api_key_key(provider: str) -> str:
 def read_secrets() -> dict[str, str]:
     """The provider keys and base URLs found in ``st.secrets`` (top-level names such as
     ``OPENAI_API_KEY``). No secrets file, or an unreadable one, means no secrets: the
-    environment and the sidebar still work (STREAMLIT_NOTES 10)."""
+    environment and the sidebar still work (docs/design.md §10)."""
     found: dict[str, str] = {}
     try:
         for name in SECRET_NAMES:
@@ -257,30 +262,10 @@ def render_settings(secrets: Mapping[str, str], *, disabled: bool = False) -> No
         disabled=disabled,
     )
     if provider == "openai-compatible":
-        st.text_input(
-            "Base URL",
-            placeholder=DEFAULT_COMPATIBLE_BASE_URL,
-            help="The server's OpenAI-style endpoint, e.g. Ollama at http://localhost:11434/v1, "
-            "vLLM or LM Studio.",
-            disabled=disabled,
-            **_bind(BASE_URL),
-        )
-        url = str(ss[BASE_URL]).strip()
-        if url:
-            try:
-                check_base_url(url)
-            except ConfigurationError as exc:
-                st.warning(exc.user_message, icon=":material/link_off:")
+        render_base_url(disabled=disabled)
     if provider != "demo":
-        _render_key_field(provider, secrets)
-
-    st.text_area(
-        "System prompt",
-        height=90,
-        help="Sent with every request as the model's instructions.",
-        disabled=disabled,
-        **_bind(SYSTEM),
-    )
+        render_key_field(provider, secrets)
+    render_system_prompt(disabled=disabled)
     render_parameters(provider, str(ss[model_key(provider)]).strip(), disabled=disabled)
     st.toggle(
         "Smooth typing",
@@ -291,7 +276,83 @@ def render_settings(secrets: Mapping[str, str], *, disabled: bool = False) -> No
     )
 
 
-def _render_key_field(provider: str, secrets: Mapping[str, str]) -> None:
+# The widgets below are shared by the chat page's sidebar and the compare page's.
+
+
+def render_base_url(*, disabled: bool = False) -> None:
+    """The OpenAI-compatible server's base URL, with a warning when it looks wrong."""
+    ss = st.session_state
+    st.text_input(
+        "Base URL",
+        placeholder=DEFAULT_COMPATIBLE_BASE_URL,
+        help="The server's OpenAI-style endpoint, e.g. Ollama at http://localhost:11434/v1, "
+        "vLLM or LM Studio.",
+        disabled=disabled,
+        **_bind(BASE_URL),
+    )
+    url = str(ss[BASE_URL]).strip()
+    if url:
+        try:
+            check_base_url(url)
+        except ConfigurationError as exc:
+            st.warning(exc.user_message, icon=":material/link_off:")
+
+
+def render_system_prompt(*, disabled: bool = False) -> None:
+    st.text_area(
+        "System prompt",
+        height=90,
+        help="Sent with every request as the model's instructions.",
+        disabled=disabled,
+        **_bind(SYSTEM),
+    )
+
+
+def render_temperature(providers: Sequence[str], *, disabled: bool = False) -> None:
+    """The temperature slider, with a warning for each provider that would refuse it."""
+    ss = st.session_state
+    ranges = []
+    for provider in providers:
+        low, high = temperature_range(provider)
+        ranges.append(f"{PROVIDER_LABELS.get(provider, provider)} accepts {low:g} to {high:g}")
+    st.slider(
+        "Temperature",
+        min_value=0.0,
+        max_value=2.0,
+        step=0.05,
+        help="Higher is more varied. " + "; ".join(ranges) + ". Until it is moved, none is "
+        "sent (each provider's default).",
+        disabled=disabled,
+        **{**_bind(TEMPERATURE), "on_change": _set_temperature},
+    )
+    if not ss.get(TEMPERATURE_SET):
+        return
+    for provider in providers:
+        try:
+            check_temperature(provider, float(ss[TEMPERATURE]))
+        except ConfigurationError as exc:
+            st.warning(exc.user_message, icon=":material/thermostat:")
+
+
+def _set_temperature() -> None:
+    """Moving the slider sets a temperature: until then none is sent."""
+    _copy_back(TEMPERATURE)
+    st.session_state[TEMPERATURE_SET] = True
+
+
+def render_max_tokens(*, disabled: bool = False) -> None:
+    st.number_input(
+        "Max tokens",
+        min_value=1,
+        max_value=MAX_TOKENS_LIMIT,
+        step=256,
+        help="Upper bound on the answer's length. An answer that reaches it is marked “cut off”.",
+        disabled=disabled,
+        **_bind(MAX_TOKENS),
+    )
+
+
+def render_key_field(provider: str, secrets: Mapping[str, str]) -> None:
     label = PROVIDER_LABELS.get(provider, provider)
     source = key_source(provider, secrets)
     session_key = st.session_state.get(api_key_key(provider))

@@ -6,58 +6,19 @@ import time
 from collections.abc import Mapping
 
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 
 from chat_core.conversation import Conversation
-from ui import actions
+from ui import actions, state
 from ui.settings import render_settings
 
-# A prompt from the chat input reruns only the chat page's live fragment, so the sidebar
-# (drawn by the last full run) is not redrawn while that answer streams, nor when it adds the
-# first turn of a chat. So the sidebar buttons whose state follows the chat are live buttons
-# that only *look* disabled, by CSS on what the page shows: the idle Stop unless the chat
-# input shows its own stop button (a prompt is being answered; a click on the sidebar
-# interrupts it, STREAMLIT_NOTES 3), Regenerate and the downloads while the chat has no
-# message (``st-key-msg-*``, ui/messages.py). A keyboard press on them does no harm.
-CHAT_EMPTY = ':not(:has([class*="st-key-msg-"]))'
-SIDEBAR_STYLE = f"""<style>
-.st-key-stop-idle button,
-body{CHAT_EMPTY} :is(.st-key-regenerate, .st-key-download_md, .st-key-download_json) button {{
-  opacity: 0.4; pointer-events: none;
-}}
-body:has([data-testid="stChatInputStopButton"]) .st-key-stop-idle button {{
-  opacity: 1; pointer-events: auto;
-}}
-</style>"""
+# A prompt from the chat input reruns only the chat page's live fragment, which cannot redraw
+# the sidebar. So the sidebar's buttons are real buttons that are always usable, whatever the
+# chat's state when the sidebar was last drawn: Stop with nothing streaming does nothing,
+# Regenerate on an empty chat does nothing, a download of an empty chat is an empty export.
+# No button merely *looks* disabled (keyboard and screen-reader users could still press it).
 
 
-class StopButton:
-    """The sidebar Stop: shown enabled while an answer streams in a full run (Regenerate, an
-    example, Retry), greyed out otherwise, and enabled by ``SIDEBAR_STYLE`` while a prompt from
-    the chat input streams in the live fragment (same place, different key)."""
-
-    def __init__(self, slot: DeltaGenerator) -> None:
-        self._slot = slot
-        self._shown: bool | None = None
-
-    def show(self, *, streaming: bool) -> None:
-        if self._shown == streaming:
-            return
-        self._shown = streaming
-        self._slot.button(
-            "Stop",
-            key="stop" if streaming else "stop-idle",
-            icon=":material/stop_circle:",
-            on_click=actions.stop,
-            help="Stop the answer that is streaming; the text so far is kept.",
-            width="stretch",
-        )
-
-
-def render_chat_sidebar(
-    conv: Conversation, secrets: Mapping[str, str], *, streaming: bool
-) -> StopButton:
-    st.html(SIDEBAR_STYLE)
+def render_chat_sidebar(conv: Conversation, secrets: Mapping[str, str]) -> None:
     with st.sidebar:
         left, right = st.columns(2)
         left.button(
@@ -68,8 +29,14 @@ def render_chat_sidebar(
             help="Clear the conversation (the metrics page keeps its rows).",
             width="stretch",
         )
-        stop = StopButton(right.empty())
-        stop.show(streaming=streaming)
+        right.button(
+            "Stop",
+            key="stop",
+            icon=":material/stop_circle:",
+            on_click=actions.stop,
+            help="Stop the answer that is streaming; the text so far is kept.",
+            width="stretch",
+        )
         st.button(
             "Regenerate last answer",
             key="regenerate",
@@ -91,17 +58,17 @@ def render_chat_sidebar(
                 on_change=actions.import_chat,
                 help="Replaces the current conversation. An invalid file changes nothing.",
             )
-    return stop
 
 
 def _render_downloads(conv: Conversation) -> None:
     stamp = time.strftime("%Y-%m-%d-%H%M")
+    export = state.exporter(conv)
     left, right = st.columns(2)
     # Callables are evaluated at click time, so the download includes an answer that was still
     # streaming when the sidebar was drawn; "ignore" keeps the click from rerunning the page.
     left.download_button(
         "Markdown",
-        data=conv.to_markdown,
+        data=lambda: export().to_markdown(),
         file_name=f"streamchat-{stamp}.md",
         mime="text/markdown",
         key="download_md",
@@ -111,7 +78,7 @@ def _render_downloads(conv: Conversation) -> None:
     )
     right.download_button(
         "JSON",
-        data=conv.to_json,
+        data=lambda: export().to_json(),
         file_name=f"streamchat-{stamp}.json",
         mime="application/json",
         key="download_json",

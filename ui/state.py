@@ -1,20 +1,23 @@
 """Per-session objects kept in ``st.session_state`` and the rules for touching them.
 
-STREAMLIT_NOTES 4-5: once a run has been stopped, any ``st.session_state`` access raises
-again, and the next run may start before the stopped run's ``finally`` has finished. So the
-streaming code takes *plain references* (the ``Conversation``, the assistant ``Turn``) before
-it streams and only mutates those objects afterwards; the session-state bookkeeping for the
-answer (``ActiveAnswer``) is written *before* streaming and settled by whichever run comes
-next (``settle_active_answer``).
+Once a run has been stopped, any ``st.session_state`` access raises again, and the next run
+may start before the stopped run's ``finally`` has finished (docs/design.md §4-5). So a
+streaming answer's turn joins the conversation and the metrics log, and its running stream is
+recorded here (``begin_answers``), all *before* the first frame. While it streams the page
+only reads the stream; ``settle`` is the one place that writes the result into the turn, at
+the end of the run that streamed it or, when that run was stopped, at the start of the next
+run (docs/design.md §29). Worker threads never touch a turn.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from chat_core import ChatStream, StreamResult, StreamStatus
 from chat_core.conversation import Conversation, Turn
@@ -25,6 +28,8 @@ ACTIVE = "active_answer"
 PENDING = "pending_action"
 FLASH = "flash_messages"
 EARLIER = "earlier_pages"
+FULL_RUNS = "full_runs"
+FULL_RUNS_SEEN = "full_runs_seen"
 
 SETTLE_WAIT_S = 0.5
 """How long a new run waits for a cancelled stream's worker to report its final result."""
@@ -32,10 +37,13 @@ SETTLE_WAIT_S = 0.5
 
 @dataclass(slots=True)
 class ActiveAnswer:
-    """The answer a run is streaming right now (mutable references, not copies)."""
+    """An answer a run is streaming (mutable references, not copies). ``drawn`` is how many
+    raw characters the page has drawn; the page updates it as it draws, and a stopped answer
+    keeps exactly those, so the text kept is the text that was on screen."""
 
     stream: ChatStream
     turn: Turn
+    drawn: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,58 +77,101 @@ def record_answer(turn: Turn) -> None:
     answers().append(turn)
 
 
-def set_active(stream: ChatStream, turn: Turn) -> None:
-    st.session_state[ACTIVE] = ActiveAnswer(stream, turn)
+def begin_answers(active: list[ActiveAnswer]) -> None:
+    """Record the answers this run is about to stream (before the first frame)."""
+    _active().extend(active)
 
 
-def clear_active(stream: ChatStream) -> None:
-    active: ActiveAnswer | None = st.session_state.get(ACTIVE)
-    if active is not None and active.stream is stream:
-        st.session_state[ACTIVE] = None
+def _active() -> list[ActiveAnswer]:
+    """The session's answers not yet settled: one list object per session, changed in place,
+    so a plain reference to it (``export_view``) stays current."""
+    found = st.session_state.get(ACTIVE)
+    if not isinstance(found, list):
+        found = []
+        st.session_state[ACTIVE] = found
+    return found
 
 
 def is_streaming() -> bool:
-    active: ActiveAnswer | None = st.session_state.get(ACTIVE)
-    return active is not None and not active.stream.done
+    return any(not answer.stream.done for answer in _active())
 
 
-def apply_result(turn: Turn, result: StreamResult) -> None:
-    """Copy a finished stream's outcome into its turn. Idempotent and Streamlit-free: it is
-    called from the stream's worker thread (``on_complete``/``on_error``) as well as from the
-    script thread, whichever comes first."""
-    turn.content = result.text
+def apply_result(turn: Turn, result: StreamResult, *, reasoning: str, drawn: int) -> None:
+    """Copy a finished stream's outcome into its turn: all of it, except that a stopped
+    answer keeps the ``drawn`` characters that were on screen."""
+    turn.content = result.text[:drawn] if result.status == StreamStatus.STOPPED else result.text
+    turn.reasoning = getattr(result, "reasoning", None) or reasoning
     turn.status = result.status
     turn.metrics = result.metrics
+    turn.finish_reason = getattr(result, "finish_reason", None)
     if result.error is not None:
         turn.error = result.error.user_message
         turn.error_kind = result.error.kind
+        turn.request_id = getattr(result.error, "request_id", None)
 
 
-def finish_turn(turn: Turn, stream: ChatStream, timeout_s: float = SETTLE_WAIT_S) -> None:
-    """Wait briefly for ``stream``'s final result and copy it into ``turn``; if the worker is
-    still closing the connection, show what arrived as "stopped" (its callback completes
-    the turn later)."""
-    try:
-        apply_result(turn, stream.wait(timeout_s))
-    except TimeoutError:
-        turn.content = stream.text
-        turn.status = StreamStatus.STOPPED
+def exporter(conv: Conversation) -> Callable[[], Conversation]:
+    """A function giving ``conv`` as it would be once settled, for a download clicked while an
+    answer streams or before the next run settled a stopped one: it reads the streams and
+    writes nothing. Call this while drawing; the function runs at click time, outside any run,
+    so it holds plain references only."""
+    active = _active()
+
+    def export() -> Conversation:
+        turns = []
+        for turn in conv.turns:
+            answer = next((a for a in active if a.turn is turn), None)
+            if answer is not None and turn.status == StreamStatus.STREAMING:
+                turn = dataclasses.replace(turn)
+                result = answer.stream.result
+                if result is None:
+                    turn.content = answer.stream.text[: answer.drawn]
+                    turn.status = StreamStatus.STOPPED
+                else:
+                    apply_result(
+                        turn, result, reasoning=answer.stream.reasoning, drawn=answer.drawn
+                    )
+            turns.append(turn)
+        return Conversation(system=conv.system, turns=turns)
+
+    return export
 
 
-def settle_active_answer() -> None:
-    """End whatever a previous run was streaming; called at the start of every run.
+def fail(turn: Turn, message: str, kind: str) -> None:
+    """Mark ``turn`` failed before or without a stream (its text, if any, is kept)."""
+    turn.status = StreamStatus.ERROR
+    turn.error = message
+    turn.error_kind = kind
 
-    A new run while an answer is still streaming means that run was interrupted (Stop, a
-    click, a new prompt, a page switch): cancel the upstream (idempotent), give the worker a
-    moment to report the final result, and show the partial as "stopped" either way.
+
+def settle(timeout_s: float = SETTLE_WAIT_S) -> None:
+    """Write every recorded answer's result into its turn, once; called at the end of a run
+    that streamed and at the start of every run.
+
+    An answer still running here belongs to a run that was interrupted (Stop, a click, a new
+    prompt, a page switch): cancel its upstream (idempotent) and give the worker a moment to
+    report. One that does not report in time is shown "stopped" and settled by the next run.
     """
-    active: ActiveAnswer | None = st.session_state.get(ACTIVE)
-    if active is not None:
-        st.session_state[ACTIVE] = None
-        active.stream.cancel()
-        finish_turn(active.turn, active.stream)
+    registry = _active()
+    active = list(registry)
+    registry.clear()
+    for answer in active:
+        if not answer.stream.done:
+            answer.stream.cancel()
+    deadline = time.monotonic() + timeout_s
+    late: list[ActiveAnswer] = []
+    for answer in active:
+        try:
+            result = answer.stream.wait(max(0.0, deadline - time.monotonic()))
+        except TimeoutError:
+            answer.turn.content = answer.stream.text[: answer.drawn]
+            answer.turn.status = StreamStatus.STOPPED
+            late.append(answer)
+            continue
+        apply_result(answer.turn, result, reasoning=answer.stream.reasoning, drawn=answer.drawn)
+    registry.extend(late)
     for turn in (*conversation().turns, *answers()):
-        if turn.status == StreamStatus.STREAMING:
+        if turn.status == StreamStatus.STREAMING and not any(a.turn is turn for a in late):
             turn.status = StreamStatus.STOPPED
 
 
@@ -141,22 +192,24 @@ def request(action: Pending) -> None:
     st.session_state[PENDING] = action
 
 
-def peek_pending() -> Pending | None:
-    """What a callback asked this run to do, without taking it (the live part takes it)."""
-    action: Pending | None = st.session_state.get(PENDING)
-    return action
-
-
 def take_pending() -> Pending | None:
     action: Pending | None = st.session_state.pop(PENDING, None)
     return action
 
 
+def begin_full_run() -> None:
+    """A full run of the chat page is starting (before it calls its fragment)."""
+    st.session_state[FULL_RUNS] = int(st.session_state.get(FULL_RUNS, 0)) + 1
+
+
 def is_full_run() -> bool:
-    """Whether this run runs the whole page, not only a fragment (a prompt from the chat
-    input reruns only the chat page's live fragment)."""
-    ctx = get_script_run_ctx()
-    return ctx is None or not ctx.fragment_ids_this_run
+    """Whether this fragment call is part of a full run, not a fragment-only run (a prompt from
+    the chat input reruns only the chat page's live fragment). Call once per fragment run: a
+    full run moves the counter, the fragment remembers the value it saw (docs/design.md §27)."""
+    current = int(st.session_state.get(FULL_RUNS, 0))
+    seen = st.session_state.get(FULL_RUNS_SEEN)
+    st.session_state[FULL_RUNS_SEEN] = current
+    return seen != current
 
 
 def flash(kind: Literal["success", "error", "warning", "info"], text: str) -> None:

@@ -6,7 +6,7 @@ bursts it arrives in.
 received, even when a Stop ends the run while the display lags behind) and yields the paced
 text for the renderer. A tick that shows nothing calls ``on_idle`` (at most every ``idle_s``),
 and a new retry notice goes to ``on_notice``: the same hooks as ``ChatStream.frames``, which
-is what lets Streamlit notice a Stop while nothing is drawn (STREAMLIT_NOTES 3).
+is what lets Streamlit notice a Stop while nothing is drawn (docs/design.md §3).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from chat_core import ChatStream
 from chat_core.pacing import Pacer, paced
 
 TICK_S = 0.05
-"""One paced frame per tick at most (STREAMLIT_NOTES 25: shorter ticks cost more than they
+"""One paced frame per tick at most (docs/design.md §25: shorter ticks cost more than they
 smooth)."""
 
 

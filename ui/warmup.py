@@ -1,16 +1,20 @@
 """Pay Streamlit's and the SDKs' lazy imports once per server process, off the request path.
 
 The first ``st.chat_message``/``st.write_stream`` in a fresh process imports pandas, pyarrow
-and numpy (~0.3 s here), and the first OpenAI/Anthropic answer imports its SDK (STREAMLIT_NOTES
-21). Importing them in a background thread when the app is first loaded means the first
+and numpy (~0.3 s here), and the first OpenAI/Anthropic answer imports its SDK (docs/design.md
+§21). Importing them in a background thread when the app is first loaded means the first
 answer's time to first token measures the model, not Python's import system.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import importlib
 import logging
 import threading
+import time
+from collections.abc import Iterator
 
 from chat_core.config import ProviderSettings
 from chat_core.providers import prepare
@@ -18,7 +22,7 @@ from chat_core.providers import prepare
 log = logging.getLogger(__name__)
 
 STREAM_MODULES = ("pandas", "pyarrow", "streamlit.elements.write")
-"""What the first ``st.write_stream`` of any answer imports."""
+"""What Streamlit's data elements (and ``st.write_stream``) import on first use."""
 PROVIDER_MODULES = {
     "openai": "chat_core.providers.openai",
     "openai-compatible": "chat_core.providers.openai",
@@ -34,17 +38,41 @@ done = threading.Event()
 
 
 def modules_for(provider: str) -> list[str]:
-    """Import order: the streaming path, the current provider's SDK, the other SDKs, then
-    what other pages use — so a quick first question waits for as little as possible."""
+    """Import order: the current provider's SDK and its transport (the first answer needs
+    them), then Streamlit's data modules, the other SDKs, then what other pages use."""
     first = PROVIDER_MODULES.get(provider)
     sdks = [first] if first else []
-    sdks += [m for m in dict.fromkeys(PROVIDER_MODULES.values()) if m != first]
-    return [*STREAM_MODULES, *sdks, *TRANSPORT_MODULES, *LATER_MODULES]
+    others = [m for m in dict.fromkeys(PROVIDER_MODULES.values()) if m != first]
+    return [*sdks, *TRANSPORT_MODULES, *STREAM_MODULES, *others, *LATER_MODULES]
+
+
+_answering = 0
+_answering_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def answering() -> Iterator[None]:
+    """Around an answer that streams: the warm-up holds back its imports meanwhile (they would
+    compete with the answer for the GIL, so the first answer after start was slower)."""
+    global _answering
+    with _answering_lock:
+        _answering += 1
+    try:
+        yield
+    finally:
+        with _answering_lock:
+            _answering -= 1
+
+
+def _wait_for_answers() -> None:
+    while _answering > 0:
+        time.sleep(0.05)
 
 
 def _warm(names: list[str], settings: ProviderSettings) -> None:
     sdk = PROVIDER_MODULES.get(settings.provider)
     for name in names:
+        _wait_for_answers()
         try:
             importlib.import_module(name)
         except ImportError:
@@ -56,6 +84,12 @@ def _warm(names: list[str], settings: ProviderSettings) -> None:
                 log.warning(
                     "warm-up: preparing %s failed: %s", settings.provider, type(exc).__name__
                 )
+    _wait_for_answers()
+    # The imports above leave a few million young objects. Without this, Python's first full
+    # collections (each a GIL pause of 0.2-0.3 s here) came during the first long answer;
+    # frozen, they are never scanned again (they live as long as the process anyway).
+    gc.collect()
+    gc.freeze()
     done.set()
 
 

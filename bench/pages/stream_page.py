@@ -2,9 +2,9 @@
 of several ways (``?mode=``). Used by bench/render_lag.py; not part of the app.
 
 Modes
-    naive      one ``st.write_stream`` over every chunk (STREAMLIT_NOTES 1)
+    naive      one ``st.write_stream`` over every chunk (docs/design.md §1)
     coalesced  ``st.write_stream`` over ``ChatStream.frames(0.05)``
-    app        the app's own rendering helper: ``ui.messages.stream_markdown`` over frames at
+    app        the app's own rendering helper: ``ui.live.LiveText`` over frames at
                ``ui.answer.frame_cost()``, inside an inner ``st.container()`` of the
                chat message, as ``ui.answer.stream_answer`` draws it
     once       read the whole answer first, then one ``st.markdown`` (the cost of rendering
@@ -66,11 +66,13 @@ def _draw(mode: str, stream: ChatStream, counter: list[int]) -> None:
         st.write_stream(_counted(stream.frames(0.05), counter))
     elif mode == "app":
         from ui.answer import frame_cost
-        from ui.messages import stream_markdown
+        from ui.live import LiveText
 
         cost = frame_cost()
-        with st.container():
-            stream_markdown(_counted(_costed(stream.frames(cost.interval), cost), counter), cost)
+        text = LiveText(st.container(), cost)
+        for frame in _counted(_costed(stream.frames(cost.interval), cost), counter):
+            text.feed(frame)
+        text.finish()
     elif mode == "once":
         text = "".join(stream)
         counter[0] = 1

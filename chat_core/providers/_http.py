@@ -187,8 +187,8 @@ def _status_error(
             or status == 413
         ):
             return e.ContextTooLong(
-                f"The conversation is too long for '{model}'. Start a new chat or "
-                "lower the context budget.",
+                f"The conversation is too long for '{model}'. Start a new chat, or "
+                "choose a model with a larger context window.",
                 provider=provider,
                 status=status,
             )

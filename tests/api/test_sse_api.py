@@ -10,12 +10,12 @@ from typing import Any
 import httpx
 import pytest
 
-from chat_core.sse_encode import parse_events
 from tests.servers import RunningServer, server_env, streamlit_server
+from tests.sse import parse_events
 from tests.wire_server import Scenario, WireServer
 
 TOKEN = "api-token-for-tests"
-SEED_METRIC_KEYS = [
+DOCUMENTED_METRIC_KEYS = [
     "total_time",
     "time_to_first_token",
     "streaming_time",
@@ -60,7 +60,7 @@ def text_of(evts: list[dict[str, Any]]) -> str:
     return "".join(e.get("content", "") for e in evts)
 
 
-def test_stream_sends_content_then_done_with_the_seed_metrics(
+def test_stream_sends_content_then_done_with_the_documented_metrics(
     api: RunningServer, wire: WireServer
 ) -> None:
     wire.enqueue(
@@ -90,7 +90,7 @@ def test_stream_sends_content_then_done_with_the_seed_metrics(
     assert text_of(contents) == "Streaming answers arrive in small pieces."
     assert done["done"] is True
     metrics = done["metrics"]
-    assert list(metrics)[:6] == SEED_METRIC_KEYS
+    assert list(metrics)[:6] == DOCUMENTED_METRIC_KEYS
     assert (metrics["provider"], metrics["model"], metrics["status"]) == (
         "openai",
         "test-model",

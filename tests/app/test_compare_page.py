@@ -16,16 +16,19 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from chat_core import StreamStatus, start_chat
+from chat_core.blocks import split_blocks
 from chat_core.conversation import Turn
 from chat_core.markdown import to_display
 from chat_core.merge import merge_streams
 from chat_core.providers.demo import DemoProvider, demo_answer
-from chat_core.render import display_history_blocks
+from chat_core.render import BlockFeed
 from tests.app.conftest import all_protos
 from tests.wire_server import Scenario, WireServer, long_markdown_text
-from ui.compare import ActiveCompare, BlockFeed, Choice, CompareRun, escape_markdown
+from ui.compare_view import escape_markdown
+from ui.comparisons import Choice, CompareRun
+from ui.state import ActiveAnswer
 
-PAGE = "pages/compare.py"
+PAGE = "app_pages/compare.py"
 HEADER = re.compile(r"^\*\*(?P<provider>.+?)\*\* · `(?P<model>[^`]*)`")
 
 
@@ -99,14 +102,14 @@ def test_two_demo_columns_stream_both_answers_and_name_the_fastest(
     assert [t.status for t in run.turns] == [StreamStatus.COMPLETE, StreamStatus.COMPLETE]
     assert [t.content for t in run.turns] == [expected, expected]
     assert all(t.metrics is not None and t.metrics.ttft_s is not None for t in run.turns)
-    assert at.session_state["compare_active"] is None
+    assert at.session_state["active_answer"] == []
 
     views = [column_view(c) for c in answer_columns(at)]
     assert len(views) == 2
     for view in views:
         assert view["header"].startswith("**Demo (offline)** · `demo-1`")
         assert "simulated answer" in view["text"] and "How do chat apps stream?" in view["text"]
-        assert view["captions"][-1].startswith("TTFT ") and "tokens/s" in view["captions"][-1]
+        assert "TTFT " in view["captions"][-1] and "tokens/s" in view["captions"][-1]
         assert not view["errors"]
 
     labels = [m.label for m in at.metric]
@@ -135,9 +138,9 @@ def test_openai_and_anthropic_columns_stream_with_the_sidebar_settings(
     assert at.selectbox(key="compare_w_provider_0").value == "openai"
     assert at.selectbox(key="compare_w_provider_1").value == "anthropic"
     at.selectbox(key="compare_w_model_1").set_value("claude-haiku-4-5").run()
-    at.text_area(key="compare_w_system").input("Answer in one line.").run()
-    at.slider(key="compare_w_temperature").set_value(0.4).run()
-    at.number_input(key="compare_w_max_tokens").set_value(300).run()
+    at.text_area(key="w_system").input("Answer in one line.").run()
+    at.slider(key="w_temperature").set_value(0.4).run()
+    at.number_input(key="w_max_tokens").set_value(300).run()
     at = compare(at, "same prompt for both")
 
     records = openai_wire.requests
@@ -252,7 +255,7 @@ def test_every_column_answer_gets_a_metrics_row(
     at = choose(at, Choice("openai", "gpt-4o-mini"), Choice("demo", "demo-1"))
     at = compare(at, "rows please")
     turns = latest_run(at).turns
-    at.switch_page("pages/metrics.py").run()
+    at.switch_page("app_pages/metrics.py").run()
     assert not at.exception
     table = at.dataframe[0].value
     assert list(table["#"]) == [1, 2]
@@ -270,7 +273,7 @@ def test_comparisons_stay_after_a_page_visit_and_earlier_ones_are_kept(
 ) -> None:
     at = compare(open_compare(app()), "first question")
     at = compare(at, "second question")
-    at.switch_page("pages/metrics.py").run()
+    at.switch_page("app_pages/metrics.py").run()
     assert len(at.dataframe[0].value) == 4
     at.switch_page(PAGE).run()
     assert not at.exception
@@ -299,22 +302,25 @@ def test_a_comparison_left_streaming_is_stopped_with_every_partial_kept(
     deadline = time.monotonic() + 5
     while min(len(s.text) for s in streams.values()) < 20 and time.monotonic() < deadline:
         time.sleep(0.02)
-    for stream, turn in zip(streams.values(), turns, strict=True):
-        turn.content = stream.text  # what the interrupted run had drawn
-
-    active = ActiveCompare(merged, dict(zip(streams, turns, strict=True)))
-    at = open_compare(app(compare_runs=[run], compare_active=active))
+    # What the interrupted run had drawn when it was stopped.
+    active = [
+        ActiveAnswer(s, t, drawn=len(s.text)) for s, t in zip(streams.values(), turns, strict=True)
+    ]
+    drawn = [a.drawn for a in active]
+    at = open_compare(app(compare_runs=[run], active_answer=active))
     assert merged.done
+    # The text kept is the text that was on screen.
+    assert [len(turn.content) for turn in turns] == drawn
     for turn, stream in zip(turns, streams.values(), strict=True):
         assert turn.status == StreamStatus.STOPPED
-        assert len(turn.content) >= 20 and turn.content == stream.text
+        assert len(turn.content) >= 20 and stream.text.startswith(turn.content)
         assert demo_answer("a long one").startswith(turn.content)
     views = [column_view(c) for c in answer_columns(at)]
     assert all(
         v["captions"][0].startswith(":orange-badge[:material/stop_circle: Stopped]") for v in views
     )
     assert any("Stopped before the end" in c.value for c in at.caption)
-    assert at.session_state["compare_active"] is None
+    assert at.session_state["active_answer"] == []
 
 
 def test_an_oversize_prompt_is_refused_with_a_message(app: Callable[..., AppTest]) -> None:
@@ -333,8 +339,8 @@ def test_an_oversize_prompt_is_refused_with_a_message(app: Callable[..., AppTest
     ids=["demo", "long", "dollars-and-list"],
 )
 def test_live_blocks_match_the_blocks_a_rerun_draws(text: str, size: int) -> None:
-    """A column streamed frame by frame is cut where the chat's stream cuts a finished answer
-    (``display_history_blocks``), and its pieces add up to the answer's display text."""
+    """An answer streamed frame by frame is cut where ``split_blocks`` cuts the finished text,
+    and its pieces add up to the answer's display text."""
     feed = BlockFeed()
     blocks = [""]
     pieces = [text[i : i + size] for i in range(0, len(text), size)]
@@ -342,7 +348,7 @@ def test_live_blocks_match_the_blocks_a_rerun_draws(text: str, size: int) -> Non
         blocks[-1] += segments[0]
         blocks.extend(segments[1:])
     assert "".join(blocks) == to_display(text)
-    assert [b for b in blocks if b] == display_history_blocks(text)
+    assert [b for b in blocks if b] == split_blocks(to_display(text))
 
 
 def test_model_names_are_shown_literally() -> None:

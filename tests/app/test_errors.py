@@ -186,10 +186,10 @@ def test_an_unexpected_exception_shows_a_short_message_and_logs_no_prompt(
 
     prompt = "the secret prompt text"
 
-    def broken(frames: object, cost: object = None) -> None:
+    def broken(self: object, raw: str) -> None:
         raise RuntimeError(f"while showing {prompt}")
 
-    monkeypatch.setattr(ui.answer, "stream_markdown", broken)
+    monkeypatch.setattr(ui.answer.LiveAnswer, "show_text", broken)
     caplog.set_level(logging.ERROR)
     at = send(app().run(), prompt)
     assert not at.exception

@@ -19,7 +19,7 @@ def test_one_row_per_answer_with_the_right_values(
     at = send(at, "#wire:drop:5")
     at = send(at, "third")
     answers = at.session_state["answers"]
-    at.switch_page("pages/metrics.py").run()
+    at.switch_page("app_pages/metrics.py").run()
     assert not at.exception
 
     table = at.dataframe[0].value
@@ -30,6 +30,9 @@ def test_one_row_per_answer_with_the_right_values(
     for row, turn in zip(table.to_dict("records"), answers, strict=True):
         m = turn.metrics
         assert row["TTFT (s)"] == pytest.approx(m.ttft_s)
+        # When the answer itself started (after any thinking); the same as TTFT here.
+        first_answer = getattr(m, "time_to_first_answer_token", m.ttft_s)
+        assert row["first answer token (s)"] == pytest.approx(first_answer)
         assert row["total (s)"] == pytest.approx(m.total_s)
         assert row["streaming (s)"] == pytest.approx(m.streaming_s)
         assert row["chunks"] == m.chunk_count
@@ -52,7 +55,7 @@ def test_answers_removed_from_the_chat_stay_on_the_metrics_page(
     at = send(app().run(), "hello")
     at.button(key="regenerate").click().run()
     at.button(key="new_chat").click().run()
-    at.switch_page("pages/metrics.py").run()
+    at.switch_page("app_pages/metrics.py").run()
     assert not at.exception
     table = at.dataframe[0].value
     assert len(table) == 2
@@ -61,14 +64,14 @@ def test_answers_removed_from_the_chat_stay_on_the_metrics_page(
 
 def test_a_failed_request_without_an_answer_gets_no_row(app: Callable[..., AppTest]) -> None:
     at = send(app(provider="openai").run(), "no key here")  # refused before any request
-    at.switch_page("pages/metrics.py").run()
+    at.switch_page("app_pages/metrics.py").run()
     assert "No answers yet" in at.info[0].value
 
 
 def test_the_timeline_of_a_chosen_answer(app: Callable[..., AppTest]) -> None:
     at = send(app().run(), "one")
     at = send(at, "two")
-    at.switch_page("pages/metrics.py").run()
+    at.switch_page("app_pages/metrics.py").run()
     at.selectbox(key="timeline_answer").select(1).run()
     assert not at.exception
     assert at.selectbox(key="timeline_answer").value == 1

@@ -50,9 +50,9 @@ def test_the_toggle_is_off_by_default_and_survives_a_page_visit(
     at = app().run()
     assert smooth_toggle(at).value is False
     turn_on_smooth_typing(at)
-    at.switch_page("pages/metrics.py").run()
+    at.switch_page("app_pages/metrics.py").run()
     assert not at.exception
-    at.switch_page("app.py").run()
+    at.switch_page("app_pages/chat.py").run()
     assert not at.exception
     assert smooth_toggle(at).value is True
     assert at.session_state[SMOOTH_TYPING] is True

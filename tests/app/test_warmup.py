@@ -1,4 +1,4 @@
-"""The import warm-up puts the streaming path and the chosen provider's SDK first."""
+"""The import warm-up puts the chosen provider's SDK first and never competes with an answer."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from chat_core.providers import _sdk_provider, make_provider
 from ui.warmup import _warm, modules_for
 
 
-def test_the_current_providers_sdk_is_warmed_right_after_the_streaming_path() -> None:
+def test_the_current_providers_sdk_is_warmed_first() -> None:
     order = modules_for("anthropic")
-    assert order[:3] == ["pandas", "pyarrow", "streamlit.elements.write"]
-    assert order[3] == "chat_core.providers.anthropic"
+    assert order[0] == "chat_core.providers.anthropic"
+    assert order.index("httpcore2") < order.index("pandas")
     assert order.index("chat_core.providers.openai") < order.index("altair")
     assert len(order) == len(set(order))
 
@@ -37,3 +37,19 @@ def test_a_warm_up_without_a_key_is_quiet(caplog: pytest.LogCaptureFixture) -> N
     with caplog.at_level(logging.INFO, logger="ui.warmup"):
         _warm(["chat_core.providers.anthropic"], ProviderSettings("anthropic"))
     assert not caplog.records  # the missing key is the person's to see when sending
+
+
+def test_the_warm_up_waits_while_an_answer_streams() -> None:
+    import threading
+
+    from ui import warmup
+
+    finished = threading.Event()
+    with warmup.answering():
+        thread = threading.Thread(
+            target=lambda: (warmup._warm(["json"], ProviderSettings("demo")), finished.set())
+        )
+        thread.start()
+        assert not finished.wait(0.3)  # held back while the answer streams
+    thread.join(5)
+    assert finished.is_set()

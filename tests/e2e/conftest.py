@@ -1,6 +1,6 @@
 """Real-browser fixtures: Debian's Chromium driven by Playwright against ``streamlit run app.py``.
 
-* ``browser`` (session): headless Chromium at ``/usr/bin/chromium`` (STREAMLIT_NOTES 17).
+* ``browser`` (session): headless Chromium at ``/usr/bin/chromium`` (docs/design.md §17).
   Missing Playwright or Chromium skips the e2e tests locally and FAILS them when ``CI=true``.
 * ``wire_app`` (session): the app with ``OPENAI_API_KEY`` (random ``sk-test-…``) and
   ``OPENAI_BASE_URL`` pointing at the wire server of ``tests/wire_server.py``.
@@ -40,7 +40,7 @@ IDLE_SETTLE_MS = 300
 """How long the run must stay idle before a turn counts as finished: a script that calls
 ``st.rerun()`` after streaming is briefly "not running" between the two runs."""
 
-# Selectors (STREAMLIT_NOTES 18).
+# Selectors (docs/design.md §18).
 CHAT_INPUT = '[data-testid="stChatInput"] textarea'
 STOP_IN_INPUT = '[data-testid="stChatInputStopButton"]'
 MESSAGE = '[data-testid="stChatMessage"]'

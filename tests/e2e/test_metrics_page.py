@@ -60,7 +60,9 @@ def test_metrics_page_shows_the_ttft_of_the_caption(chat: ChatPage, wire: WireSe
     # The selected answer's summary uses the very same words as the chat caption.
     summary = chat.page.get_by_text(re.compile(r"^status complete · TTFT"))
     expect(summary).to_have_count(1)
-    assert summary.inner_text() == f"status complete · {captions[1]}"
+    # (The caption starts with the answer's status badge, the summary with "status".)
+    metrics_words = captions[1].removeprefix("check Complete · ")
+    assert summary.inner_text() == f"status complete · {metrics_words}"
 
     table = list(csv.DictReader(io.StringIO(chat.download("Download CSV", in_sidebar=False))))
     assert [f"{float(r['TTFT (s)']):.2f}" for r in table] == ttfts

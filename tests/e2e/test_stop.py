@@ -2,7 +2,7 @@
 
 The partial answer stays (marked stopped) through the next turn and a visit to the metrics
 page, and the wire server sees the app close the upstream connection within a second of the
-click (STREAMLIT_NOTES 3-7).
+click (docs/design.md §3-7).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The seed's functions (measure_streaming, stream_with_callbacks, async iteration) with
+"""The convenience functions (measure_streaming, stream_with_callbacks, async iteration) with
 real providers, configured the way a user would: environment variables."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from chat_core import (
 from tests import aio
 from tests.wire_server import Scenario, WireServer
 
-SEED_KEYS = [
+DOCUMENTED_KEYS = [
     "total_time",
     "time_to_first_token",
     "streaming_time",
@@ -43,7 +43,7 @@ def test_measure_streaming_works_with_every_provider(
     monkeypatch.setenv("STREAMCHAT_DEMO_TTFT_S", "0")
     monkeypatch.setenv("STREAMCHAT_DEMO_CHUNKS_PER_S", "0")
     metrics = measure_streaming("Say hello", provider=provider)
-    assert list(metrics)[:6] == SEED_KEYS
+    assert list(metrics)[:6] == DOCUMENTED_KEYS
     assert metrics["status"] == "complete"
     assert metrics["chunk_count"] > 3
     assert metrics["char_count"] > 10

@@ -52,20 +52,6 @@ def test_stopped_partial_answer_is_sent_back() -> None:
     assert conv.messages()[1] == Message("assistant", "half an ans")
 
 
-def test_trimming_drops_oldest_turns_but_never_the_new_prompt() -> None:
-    conv = Conversation(system="S" * 40)
-    for i in range(5):
-        conv.add_user(f"question {i} " + "x" * 400)
-        conv.add_assistant().content = f"answer {i} " + "y" * 400
-    conv.add_user("the new prompt " + "z" * 2000)
-    trimmed = conv.messages(budget_tokens=800)
-    assert trimmed[-1].content.startswith("the new prompt")
-    assert trimmed[0].role == "user"
-    assert len(trimmed) < 11
-    everything = conv.messages(budget_tokens=1)
-    assert everything == (Message("user", "the new prompt " + "z" * 2000),)
-
-
 def test_clear_empties_the_turns_but_keeps_the_system_prompt() -> None:
     conv = chat()
     conv.clear()

@@ -25,8 +25,8 @@ from chat_core.http_api import (
     params_from_query,
     secrets_files,
 )
-from chat_core.sse_encode import parse_events
 from chat_core.types import Message
+from tests.sse import parse_events
 
 TOKEN = "t0ken-for-tests"
 

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import queue
 import random
 import statistics
 
 import pytest
 
-from chat_core.pacing import Pacer, paced, poll_queue
+from chat_core.pacing import Pacer, paced
 
 
 class FakeClock:
@@ -170,17 +169,3 @@ def test_paced_yields_everything_from_a_non_blocking_poll_and_stops() -> None:
     assert len(pieces) > 3
     assert clock.now <= 1.1 + 0.3 + 0.05
     assert set(sleeps) == {0.05}
-
-
-def test_poll_queue_drains_what_is_there_and_sees_the_end() -> None:
-    source: queue.Queue[str | None] = queue.Queue()
-    poll = poll_queue(source)
-    assert poll() == ("", False)
-    source.put("a")
-    source.put("b")
-    assert poll() == ("ab", False)
-    source.put("c")
-    source.put(None)
-    source.put("ignored")
-    assert poll() == ("c", True)
-    assert poll() == ("", True)

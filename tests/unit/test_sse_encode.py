@@ -1,4 +1,4 @@
-"""SSE encoding in the seed's format, and ChatStream -> SSE bytes (sync and asyncio)."""
+"""SSE encoding in the documented format, and ChatStream -> SSE bytes (sync and asyncio)."""
 
 from __future__ import annotations
 
@@ -20,15 +20,15 @@ from chat_core.sse_encode import (
     done_event,
     encode_event,
     error_event,
-    parse_events,
     sse_events,
 )
 from chat_core.stream import NO_RETRY, ChatStream, RetryPolicy
 from chat_core.types import ChatRequest, Message, StreamStatus
 from tests import aio
+from tests.sse import parse_events
 from tests.wire_server import Scenario, WireServer
 
-SEED_METRIC_KEYS = [
+DOCUMENTED_METRIC_KEYS = [
     "total_time",
     "time_to_first_token",
     "streaming_time",
@@ -52,14 +52,14 @@ def decode(body: bytes) -> list[dict[str, Any]]:
     return list(parse_events(body.decode().split("\n")))
 
 
-def test_content_event_is_one_data_line_in_the_seed_format() -> None:
+def test_content_event_is_one_data_line_in_the_documented_format() -> None:
     assert content_event("Hello") == b'data: {"content": "Hello"}\n\n'
     event = content_event('two\nlines "quoted" \u2013 \u00e9')
     assert event.count(b"\n") == 2  # the newline inside the text is escaped by JSON
     assert decode(event) == [{"content": 'two\nlines "quoted" \u2013 \u00e9'}]
 
 
-def test_done_event_carries_the_seed_metrics_first() -> None:
+def test_done_event_carries_the_documented_metrics_first() -> None:
     metrics = StreamMetrics(
         provider="demo",
         model="demo-1",
@@ -76,7 +76,7 @@ def test_done_event_carries_the_seed_metrics_first() -> None:
     event = done_event(metrics)
     assert event.startswith(b'data: {"done": true, "metrics": {"total_time": 2.0, ')
     (data,) = decode(event)
-    assert list(data["metrics"])[:6] == SEED_METRIC_KEYS
+    assert list(data["metrics"])[:6] == DOCUMENTED_METRIC_KEYS
     assert data["metrics"]["input_tokens"] is None
     assert data["metrics"]["output_tokens"] == 9
     assert data["metrics"]["status"] == "complete"

@@ -1,8 +1,6 @@
 """Compare: one prompt sent to 2–4 provider/model choices at once, answers side by side.
 
-The page never calls ``st.rerun()`` right after streaming and has no polling fragment: a full
-run that reaches a still-busy browser can leave this wide page centered in Streamlit 1.67
-(``ui.compare.keep_wide``). The streaming run draws its final state in place instead, and
+The streaming run draws its final state in place (no ``st.rerun()`` after streaming), and
 Stop is a button, whose click reruns the page at once (the chat input's own stop button
 would end the run without a rerun).
 """
@@ -11,8 +9,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import compare
+from ui import compare_view as view
+from ui import compare_widgets as widgets
+from ui import comparisons as compare
 from ui.errors import page_guard
+from ui.messages import example_buttons
 from ui.session import begin_run
 from ui.settings import current_settings, read_secrets
 
@@ -26,7 +27,6 @@ EXAMPLES = (
 def compare_page() -> None:
     secrets = read_secrets()
     compare.init(secrets)
-    compare.settle()
 
     prompt = st.chat_input(
         "Send one prompt to every column…",
@@ -42,9 +42,9 @@ def compare_page() -> None:
     picked = compare.choices()
 
     with st.sidebar:
-        stop_button = compare.StopButton(st.empty())
+        stop_button = view.StopButton(st.empty())
         stop_button.show(streaming=prompt is not None)
-        compare.render_shared_settings(secrets, picked)
+        widgets.render_shared_settings(secrets, picked)
         st.divider()
         st.button(
             "Clear comparisons",
@@ -59,8 +59,8 @@ def compare_page() -> None:
     title, count = st.columns([3, 1], vertical_alignment="bottom")
     title.title("Compare", anchor=False)
     with count:
-        compare.render_count()
-    compare.render_choices()
+        widgets.render_count()
+    widgets.render_choices()
     if too_long:
         st.warning(
             f"That message is longer than {compare.MAX_PROMPT_CHARS:,} characters, so it was not "
@@ -69,7 +69,7 @@ def compare_page() -> None:
         )
 
     # Fixed top-level layout: the newest comparison, then the earlier ones.
-    latest, earlier = compare.SlotPair("latest"), compare.SlotPair("earlier")
+    latest, earlier = view.SlotPair("latest"), view.SlotPair("earlier")
     runs = compare.runs()
     fresh = prompt is not None
     if prompt is not None:
@@ -77,10 +77,10 @@ def compare_page() -> None:
         with earlier.container(fresh=fresh):
             _earlier(runs[:-1])
         with latest.container(fresh=fresh):
-            compare.stream_run(run, current_settings(secrets), stop_button)
+            view.stream_run(run, current_settings(secrets), stop_button)
     elif runs:
         with latest.container(fresh=fresh):
-            compare.render_run(runs[-1])
+            view.render_run(runs[-1])
         with earlier.container(fresh=fresh):
             _earlier(runs[:-1])
     else:
@@ -97,7 +97,7 @@ def _earlier(runs: list[compare.CompareRun]) -> None:
         preview = preview if len(preview) <= 80 else preview[:79] + "…"
         who = " vs ".join(dict.fromkeys(choice.title for choice in run.choices))
         with st.expander(f"{preview} — {who}", icon=":material/history:"):
-            compare.render_run(run)
+            view.render_run(run)
 
 
 def _empty_state() -> None:
@@ -112,17 +112,7 @@ def _empty_state() -> None:
         icon=":material/compare_arrows:",
     )
     st.caption("Or start with an example:")
-    for column, (index, (label, text)) in zip(
-        st.columns(len(EXAMPLES)), enumerate(EXAMPLES), strict=True
-    ):
-        column.button(
-            label,
-            key=f"compare-example-{index}",
-            help=text,
-            on_click=compare.ask,
-            args=(text,),
-            width="stretch",
-        )
+    example_buttons(EXAMPLES, key="compare-example", on_click=compare.ask)
 
 
 st.set_page_config(page_title="Compare · Streamchat", layout="wide")
