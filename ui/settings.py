@@ -36,11 +36,15 @@ from chat_core.config import (
     resolve,
 )
 from chat_core.errors import ConfigurationError
+from chat_core.providers import make_provider
 from chat_core.stream import ErrorCallback, ResultCallback
+from chat_core.url_policy import private_urls_allowed
+from ui.secrets import read_secrets
+
+__all__ = ["read_secrets"]  # the one reader of secrets lives in ui/secrets.py
 
 log = logging.getLogger(__name__)
 
-SECRET_NAMES: tuple[str, ...] = (*KEY_VARS.values(), *BASE_URL_VARS.values())
 DEFAULT_TEMPERATURE = 0.7
 DEFAULT_MAX_TOKENS = 1024
 MAX_TOKENS_LIMIT = 64_000
@@ -63,24 +67,6 @@ def api_key_key(provider: str) -> str:
 
 
 # -- secrets ---------------------------------------------------------------------------------
-
-
-def read_secrets() -> dict[str, str]:
-    """The provider keys and base URLs found in ``st.secrets`` (top-level names such as
-    ``OPENAI_API_KEY``). No secrets file, or an unreadable one, means no secrets: the
-    environment and the sidebar still work (STREAMLIT_NOTES 10)."""
-    found: dict[str, str] = {}
-    try:
-        for name in SECRET_NAMES:
-            value = st.secrets.get(name)
-            if isinstance(value, str) and value.strip():
-                found[name] = value.strip()
-    except FileNotFoundError:  # includes StreamlitSecretNotFoundError: no or unparsable file
-        return {}
-    except OSError:
-        log.warning("could not read the Streamlit secrets file; using the environment only")
-        return {}
-    return found
 
 
 def key_source(provider: str, secrets: Mapping[str, str]) -> str | None:
@@ -110,6 +96,9 @@ class ChatSettings:
     smooth_typing: bool = False
     """Show the answer at an even pace (ui/typing.py) instead of as it arrives."""
     secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
+    private_urls: bool = True
+    """Whether a base URL typed here may point at loopback/private addresses
+    (``chat_core.url_policy.private_urls_allowed``)."""
 
     @property
     def label(self) -> str:
@@ -131,17 +120,25 @@ class ChatSettings:
         check_temperature(self.provider, self.temperature)
         return start_chat(
             messages,
-            provider=self.provider,
+            provider=make_provider(self.resolved()),
             model=self.model,
             system=self.system.strip() or None,
             temperature=self.temperature,
             max_tokens=self.max_tokens,
             timeout_s=TIMEOUT_S,
+            on_complete=on_complete,
+            on_error=on_error,
+        )
+
+    def resolved(self) -> ProviderSettings:
+        """Key and base URL for this answer; raises ``ConfigurationError`` (bad or refused base
+        URL). A base URL typed here never gets the server's key (``chat_core.config.resolve``)."""
+        return resolve(
+            self.provider,
             api_key=self.api_key,
             base_url=self.base_url,
             secrets=self.secrets,
-            on_complete=on_complete,
-            on_error=on_error,
+            private_urls=self.private_urls,
         )
 
 
@@ -183,12 +180,7 @@ def provider_settings(settings: ChatSettings) -> ProviderSettings | None:
     """The provider settings ``settings`` resolve to, or None when they are invalid (the
     person is told when sending)."""
     try:
-        return resolve(
-            settings.provider,
-            api_key=settings.api_key,
-            base_url=settings.base_url,
-            secrets=settings.secrets,
-        )
+        return settings.resolved()
     except ConfigurationError:
         return None
 
@@ -206,6 +198,9 @@ def current_settings(secrets: Mapping[str, str]) -> ChatSettings:
         api_key=ss.get(api_key_key(provider)),
         smooth_typing=bool(ss.get(SMOOTH_TYPING, False)),
         secrets=secrets,
+        private_urls=private_urls_allowed(
+            bind_address=st.get_option("server.address"), settings=secrets, environ=os.environ
+        ),
     )
 
 

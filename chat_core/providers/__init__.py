@@ -10,19 +10,33 @@ from chat_core.config import ProviderSettings, resolve
 from chat_core.errors import ConfigurationError
 from chat_core.providers.base import Provider, Upstream
 from chat_core.providers.demo import DemoProvider
+from chat_core.providers.guarded import GuardedProvider
 
 
 def make_provider(settings: ProviderSettings) -> Provider:
     """The provider for these settings; raises ``ConfigurationError`` (e.g. no key) in plain
-    words. SDK-backed providers are reused for equal settings, so answers share the SDK's
-    connection pool (no new TLS handshake per answer) and its client is built once."""
+    words.
+
+    Providers for the configured keys are reused for equal settings, so answers share the SDK's
+    connection pool (no new TLS handshake per answer) and its client is built once. A key given
+    as an argument (typed in the sidebar) is never cached here: the process-wide cache would
+    keep it after the browser session ended. A base URL typed by a visitor gets a provider
+    whose errors reveal nothing about the server it reached (``GuardedProvider``).
+    """
     if settings.provider == "demo":
         return DemoProvider.from_env()
+    if settings.key_source == "argument" or settings.custom_base_url:
+        provider = _build(settings.provider, settings.api_key, settings.base_url)
+        return GuardedProvider(provider) if settings.custom_base_url else provider
     return _sdk_provider(settings.provider, settings.api_key, settings.base_url)
 
 
 @functools.lru_cache(maxsize=16)
 def _sdk_provider(name: str, api_key: str | None, base_url: str | None) -> Provider:
+    return _build(name, api_key, base_url)
+
+
+def _build(name: str, api_key: str | None, base_url: str | None) -> Provider:
     settings = ProviderSettings(name, api_key, base_url)
     if settings.provider == "openai":
         from chat_core.providers.openai import OpenAIProvider
