@@ -32,7 +32,7 @@ def load_json(raw: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise UnsafeJson("The file or body is not valid UTF-8 text.") from None
+            raise UnsafeJson("The file or body is not valid JSON: it is not UTF-8 text.") from None
     else:
         text = raw
     depth = 0
