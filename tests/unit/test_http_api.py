@@ -181,7 +181,9 @@ def test_the_api_reads_keys_through_the_secrets_reader_it_is_given(
         return {"OPENAI_BASE_URL": "http://[::1"}
 
     api = ChatApi(token=TOKEN, secrets=secrets)
-    client = TestClient(Starlette(routes=api.routes()), headers={"Authorization": f"Bearer {TOKEN}"})
+    client = TestClient(
+        Starlette(routes=api.routes()), headers={"Authorization": f"Bearer {TOKEN}"}
+    )
     response = client.post("/api/chat", json={"prompt": "hi", "provider": "openai"})
     assert calls, "the reader is asked per answer"
     assert response.status_code == 500
