@@ -254,8 +254,25 @@ def api_routes(
     env = os.environ if environ is None else environ
     token = token_from(env)
     check_startup(token=token, bind_address=bind_address)
+    silence_access_log()
     api = ChatApi(token=token, secrets=secrets, allowed_hosts=allowed_hosts_from(env))
     return api.routes()
+
+
+class _DropAll(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return False
+
+
+def silence_access_log() -> None:
+    """Drop every ``uvicorn.access`` record: request lines carry prompts and ``?token=``.
+
+    ``--no-access-log`` alone does not hold: uvicorn decides per connection from whether the
+    logger has handlers, and Streamlit gives it one when it sets up its logging. A filter on
+    the logger stays whatever handlers come later. Idempotent."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, _DropAll) for f in access.filters):
+        access.addFilter(_DropAll())
 
 
 def _demo_page() -> tuple[str, dict[str, str]]:
