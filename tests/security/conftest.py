@@ -1,5 +1,6 @@
-"""Fixtures for the security tests: clean provider settings, a second "visitor" wire server,
-and the browser fixtures of tests/e2e (imported, so the browser tests can live here)."""
+"""Fixtures for the security tests: clean provider settings and a second "visitor" wire server.
+(The browser tests of the security issue live in tests/e2e/test_security_browser.py, next to
+the browser fixtures.)"""
 
 from __future__ import annotations
 
@@ -7,12 +8,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.conftest import (  # noqa: F401 - fixtures and the report hook, re-exported
-    browser,
-    make_chat,
-    playwright_instance,
-    pytest_runtest_makereport,
-)
 from tests.wire_server import WireServer
 
 PROVIDER_ENV = (
