@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,15 +30,14 @@ from chat_core.config import (
     PROVIDERS,
     TEMPERATURE_RANGE,
     ProviderSettings,
-    check_base_url,
     check_temperature,
     default_provider,
     resolve,
 )
 from chat_core.errors import ConfigurationError
-from chat_core.providers import make_provider
+from chat_core.providers import Provider, make_provider
 from chat_core.stream import ErrorCallback, ResultCallback
-from chat_core.url_policy import private_urls_allowed
+from chat_core.url_policy import check_base_url, private_urls_allowed
 from ui.secrets import read_secrets
 
 __all__ = ["read_secrets"]  # the one reader of secrets lives in ui/secrets.py
@@ -56,6 +55,7 @@ TEMPERATURE = "temperature"
 MAX_TOKENS = "max_tokens"
 BASE_URL = "base_url_openai-compatible"
 SMOOTH_TYPING = "smooth_typing"
+SESSION_PROVIDERS = "session_providers"
 
 
 def model_key(provider: str) -> str:
@@ -99,6 +99,10 @@ class ChatSettings:
     private_urls: bool = True
     """Whether a base URL typed here may point at loopback/private addresses
     (``chat_core.url_policy.private_urls_allowed``)."""
+    providers: MutableMapping[Hashable, Provider] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    """This session's clients for keys typed in the sidebar (gone with the session)."""
 
     @property
     def label(self) -> str:
@@ -120,7 +124,7 @@ class ChatSettings:
         check_temperature(self.provider, self.temperature)
         return start_chat(
             messages,
-            provider=make_provider(self.resolved()),
+            provider=make_provider(self.resolved(), session_cache=self.providers),
             model=self.model,
             system=self.system.strip() or None,
             temperature=self.temperature,
@@ -201,6 +205,7 @@ def current_settings(secrets: Mapping[str, str]) -> ChatSettings:
         private_urls=private_urls_allowed(
             bind_address=st.get_option("server.address"), settings=secrets, environ=os.environ
         ),
+        providers=ss.setdefault(SESSION_PROVIDERS, {}),
     )
 
 
