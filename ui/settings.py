@@ -12,6 +12,7 @@ never pre-filled into a widget (that would send the key back to the browser), ne
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Hashable, Mapping, MutableMapping, Sequence
@@ -181,12 +182,14 @@ def _env_compatible_url() -> str:
 
 
 def provider_settings(settings: ChatSettings) -> ProviderSettings | None:
-    """The provider settings ``settings`` resolve to, or None when they are invalid (the
-    person is told when sending)."""
+    """The provider settings ``settings`` resolve to, for the warm-up: None when they are
+    invalid (the person is told when sending) or name a visitor's base URL (its client is not
+    shared, so warming it helps nobody, and its address check would look up DNS every run)."""
     try:
-        return settings.resolved()
+        resolved = dataclasses.replace(settings, private_urls=True).resolved()
     except ConfigurationError:
         return None
+    return None if resolved.custom_base_url else resolved
 
 
 def current_settings(secrets: Mapping[str, str]) -> ChatSettings:
