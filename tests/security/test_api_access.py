@@ -189,3 +189,23 @@ def test_without_proxy_headers_a_proxy_is_still_caught_by_host() -> None:
             token=None,
             server_host="192.168.1.5",
         )
+
+
+def test_the_bind_address_is_read_from_uvicorns_command_line() -> None:
+    from chat_core.http_access import uvicorn_host
+
+    assert uvicorn_host([], {}) == "127.0.0.1"
+    assert uvicorn_host(["server:app", "--host", "0.0.0.0"], {}) == "0.0.0.0"
+    assert uvicorn_host(["server:app", "--host=::"], {}) == "::"
+    assert uvicorn_host([], {"UVICORN_HOST": "10.0.0.2"}) == "10.0.0.2"
+    assert uvicorn_host(["--uds", "/tmp/s.sock"], {}) is None  # reach unknown: needs a token
+
+
+@pytest.mark.parametrize("value", ["", "   ", "\t"])
+def test_a_blank_token_is_an_error_not_no_token(value: str) -> None:
+    from chat_core.http_access import ApiConfigError, token_from
+
+    with pytest.raises(ApiConfigError):
+        token_from({"STREAMCHAT_API_TOKEN": value})
+    assert token_from({}) is None
+    assert token_from({"STREAMCHAT_API_TOKEN": " abc "}) == "abc"
