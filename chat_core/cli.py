@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import math
 import signal
 import sys
 import threading
@@ -35,6 +36,7 @@ from chat_core.metrics import StreamMetrics
 from chat_core.models import deprecation_notice, fit_request
 from chat_core.providers import make_provider
 from chat_core.providers.base import Provider
+from chat_core.safe_json import is_encodable
 from chat_core.stream import ChatStream, StreamResult
 from chat_core.types import ChatRequest, StreamStatus
 
@@ -111,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--base-url", help="API base URL (overrides the *_BASE_URL variable)")
     parser.add_argument(
         "--temperature",
-        type=float,
+        type=_finite_float,
         help="sampling temperature (default: none sent, the provider's default; models that "
         "only take their default, e.g. o-series and GPT-5/6, never get one)",
     )
@@ -131,7 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
         "support it, e.g. claude-sonnet-4-6; max tokens is raised above it if needed)",
     )
     parser.add_argument(
-        "--timeout", type=float, default=60.0, help="seconds to wait for the provider (default: 60)"
+        "--timeout",
+        type=_timeout,
+        default=60.0,
+        help=f"seconds to wait for the provider, up to {MAX_TIMEOUT_S:g} (default: 60)",
     )
     parser.add_argument(
         "--show-reasoning",
@@ -141,10 +146,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+MAX_TIMEOUT_S = 3600.0
+
+
 def _positive_int(value: str) -> int:
-    number = int(value)
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a positive whole number") from None
     if number <= 0:
         raise argparse.ArgumentTypeError("must be a positive whole number")
+    return number
+
+
+def _finite_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a number") from None
+    if not math.isfinite(number):
+        raise argparse.ArgumentTypeError("must be a finite number")
+    return number
+
+
+def _timeout(value: str) -> float:
+    number = _finite_float(value)
+    if not 0 < number <= MAX_TIMEOUT_S:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most {MAX_TIMEOUT_S:g} s")
     return number
 
 
@@ -248,6 +276,11 @@ class TerminalChat:
                 if prompt.lower() == "clear":
                     self.conversation.clear()
                     self._say("(conversation cleared)")
+                    continue
+                if not is_encodable(prompt):
+                    # Invalid UTF-8 arrives here as lone surrogates (stdin's surrogateescape).
+                    self.stderr.write("Error: that line is not valid UTF-8 text; not sent.\n")
+                    self.stderr.flush()
                     continue
                 self.ask(prompt)
         except KeyboardInterrupt:
@@ -384,14 +417,23 @@ class TerminalChat:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m chat_core``; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     for stream in (sys.stdout, sys.stderr):
         # A terminal that cannot show a character must not end the chat.
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
-    name = args.provider or default_provider()
+    if hasattr(sys.stdin, "reconfigure"):
+        # Invalid UTF-8 must not end the chat with a traceback: ``run`` refuses that line.
+        sys.stdin.reconfigure(errors="surrogateescape")
+    for name_, value in (("--system", args.system), ("--model", args.model)):
+        if value is not None and not is_encodable(value):
+            parser.error(f"argument {name_}: not valid UTF-8 text")
     try:
-        provider = make_provider(resolve(name, base_url=args.base_url))
+        name = args.provider or default_provider()
+        # The person running the terminal chat owns the environment: a --base-url of theirs
+        # may use the key from their environment.
+        provider = make_provider(resolve(name, base_url=args.base_url, trust_base_url=True))
         chat = TerminalChat(
             provider,
             model=args.model,

@@ -4,6 +4,10 @@ Order: explicit arguments (e.g. a key typed in the sidebar), then Streamlit secr
 in as a mapping by the UI layer; chat_core never imports Streamlit), then the SDKs' own
 environment variables. With no key anywhere, the demo provider is the default.
 
+A configured key goes only to the configured base URL: a base URL given as an argument that
+differs from the configured one (typed by a visitor) is used with the key given alongside it
+or with none, never with the server's key (``resolve``).
+
 Keys live only in ``ProviderSettings`` whose ``repr`` hides them; nothing here logs or
 writes them.
 """
@@ -14,9 +18,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlparse
 
 from chat_core.errors import ConfigurationError
+from chat_core.url_policy import check_base_url, check_public_url
 
 PROVIDERS: tuple[str, ...] = ("demo", "openai", "anthropic", "openai-compatible")
 PROVIDER_LABELS: dict[str, str] = {
@@ -71,6 +75,9 @@ class ProviderSettings:
     base_url: str | None = None
     key_source: str | None = None
     """Where the key came from: "argument", "secrets", "environment" (never the key)."""
+    custom_base_url: bool = False
+    """The base URL came from the caller, not from the configuration (a visitor typed it):
+    error messages from it must not reveal internal details."""
 
 
 def _lookup(
@@ -93,9 +100,19 @@ def resolve(
     base_url: str | None = None,
     secrets: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
+    trust_base_url: bool = False,
+    private_urls: bool = True,
 ) -> ProviderSettings:
-    """The settings for ``provider``; raises ``ConfigurationError`` for an unknown one or a
-    malformed base URL."""
+    """The settings for ``provider``.
+
+    ``base_url`` (when it differs from the configured one) is a caller's own server: it gets
+    only ``api_key``, not the configured key, unless ``trust_base_url`` (the caller owns the
+    configuration, e.g. the terminal chat's ``--base-url``). With ``private_urls=False`` such
+    a URL must point at public addresses (``url_policy.check_public_url``).
+
+    Raises ``ConfigurationError`` for an unknown provider, a malformed base URL or a refused
+    private address.
+    """
     env = os.environ if environ is None else environ
     if provider not in PROVIDERS:
         raise ConfigurationError(
@@ -103,25 +120,42 @@ def resolve(
         )
     if provider == "demo":
         return ProviderSettings("demo")
-    key, source = (api_key.strip(), "argument") if api_key and api_key.strip() else (None, None)
+    typed_key = api_key.strip() if api_key and api_key.strip() else None
+    configured_url, _ = _lookup(BASE_URL_VARS[provider], secrets, env)
+    if configured_url is None and provider == "openai-compatible":
+        configured_url = DEFAULT_COMPATIBLE_BASE_URL
+    url = base_url.strip() if base_url and base_url.strip() else None
+    custom = url is not None and not _same_url(url, configured_url)
+    if custom and not trust_base_url:
+        assert url is not None
+        check_base_url(url)
+        if not private_urls:
+            check_public_url(url)
+        return ProviderSettings(
+            provider, typed_key, url, "argument" if typed_key else None, custom_base_url=True
+        )
+    key: str | None = typed_key
+    source: str | None = "argument" if typed_key else None
     if key is None:
         key, source = _lookup(KEY_VARS[provider], secrets, env)
-    url = base_url.strip() if base_url and base_url.strip() else None
-    if url is None:
-        url, _ = _lookup(BASE_URL_VARS[provider], secrets, env)
-    if url is None and provider == "openai-compatible":
-        url = DEFAULT_COMPATIBLE_BASE_URL
-    if url is not None:
+    if custom:
+        assert url is not None
         check_base_url(url)
-    return ProviderSettings(provider, key, url, source)
+        return ProviderSettings(provider, key, url, source)
+    if configured_url is not None:
+        try:
+            check_base_url(configured_url)
+        except ConfigurationError:
+            # The operator's setting: name it, but do not show its value to API clients.
+            raise ConfigurationError(
+                f"The server's {BASE_URL_VARS[provider]} setting is not a valid URL; "
+                "the operator must fix it."
+            ) from None
+    return ProviderSettings(provider, key, configured_url, source)
 
 
-def check_base_url(url: str) -> None:
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise ConfigurationError(
-            f"'{url}' is not a valid base URL. It should look like http://localhost:11434/v1."
-        )
+def _same_url(a: str, b: str | None) -> bool:
+    return b is not None and a.rstrip("/") == b.strip().rstrip("/")
 
 
 def has_key(

@@ -15,6 +15,7 @@ from typing import Any
 
 from chat_core.errors import ConversationFormatError
 from chat_core.metrics import StreamMetrics
+from chat_core.safe_json import UnsafeJson, load_json
 from chat_core.types import Message, Role, StreamStatus
 
 FORMAT_VERSION = 1
@@ -88,8 +89,16 @@ class Turn:
             provider=_opt_str(data.get("provider")),
             model=_opt_str(data.get("model")),
             id=str(data.get("id") or uuid.uuid4().hex[:12]),
-            created_at=float(data.get("created_at") or time.time()),
+            created_at=_created_at(data.get("created_at")),
         )
+
+
+def _created_at(value: Any) -> float:
+    if value is None or value == 0:
+        return time.time()
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1e11:
+        raise ValueError("'created_at' must be a time in seconds")
+    return float(value)
 
 
 def _opt_str(value: Any) -> str | None:
@@ -187,11 +196,9 @@ class Conversation:
         """Replace this conversation with an exported one. On any problem raise
         ``ConversationFormatError`` and change nothing."""
         try:
-            data = json.loads(text)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ConversationFormatError(
-                "That file is not valid JSON, so nothing was imported."
-            ) from exc
+            data = load_json(text)
+        except UnsafeJson as exc:
+            raise ConversationFormatError(f"{exc} So nothing was imported.") from None
         try:
             if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
                 raise ValueError("expected an object with a 'messages' list")
@@ -199,7 +206,7 @@ class Conversation:
             if not isinstance(system, str):
                 raise ValueError("system prompt must be text")
             turns = [Turn.from_dict(item) for item in data["messages"]]
-        except (ValueError, TypeError, KeyError) as exc:
+        except (ValueError, TypeError, KeyError, OverflowError) as exc:
             raise ConversationFormatError(
                 f"That file is not a Streamchat conversation ({exc}), so nothing was imported."
             ) from exc

@@ -1,316 +1,101 @@
 """The SSE API: Starlette routes that ``server.py`` mounts next to the Streamlit app.
 
-``GET /api/stream?prompt=…`` and ``POST /api/chat`` stream one answer in the documented SSE
-format (``chat_core.sse_encode``); ``GET /api/demo`` is a small page using the README's EventSource
-client. A client that disconnects cancels the answer, which closes the provider's response.
+``GET /api/stream?prompt=…`` and ``POST /api/chat`` (``application/json`` only) stream one
+answer in the documented SSE format (``chat_core.sse_encode``); ``GET /api/demo`` is a small page
+(``static/api_demo.html``) using the README's EventSource client. ``HEAD /api/stream`` checks
+access and parameters without calling the provider.
 
-Access: with ``STREAMCHAT_API_TOKEN`` set, every request needs it (``Authorization: Bearer …``
-or ``?token=…``, which EventSource needs). Without a token only loopback clients are served,
-and requests that came through a proxy (``Forwarded`` / ``X-Forwarded-For`` / ``X-Real-IP``)
-are refused, since behind a proxy every client looks local.
+A client that goes away cancels the answer at once, also while the provider has not answered
+yet (``SSEResponse`` listens for the disconnect instead of noticing it at the next write); a
+client that stops reading is dropped after ``SEND_TIMEOUT_S``. Who may call the API is decided
+in ``chat_core.http_access`` (token, loopback, Host, cross-site browser requests).
 
-Request problems (bad JSON, no prompt, unknown provider, out-of-range settings, oversize body)
-get a 4xx JSON ``{"error": {"message": …}}``. Problems producing the answer (no key configured,
-rate limits, provider errors) arrive as the SSE ``error`` event, so EventSource clients can show
-them. Keys come from ``chat_core.config`` (``.streamlit/secrets.toml`` read with tomllib, then
-the environment); API clients cannot choose keys or base URLs.
+Request problems (bad JSON, no prompt, unknown provider, out-of-range settings, oversize or
+slow body) get a 4xx JSON ``{"error": {"message": …}}``; a broken server setting a 500 of the
+same shape. Problems producing the answer (no key configured, rate limits, provider errors)
+arrive as the SSE ``error`` event, so EventSource clients can show them. Keys come from the
+secrets reader ``server.py`` passes in (``st.secrets``) and the environment; API clients cannot
+choose keys or base URLs.
 """
 
 from __future__ import annotations
 
-import hmac
-import ipaddress
-import json
+import asyncio
+import base64
+import hashlib
 import logging
-import math
 import os
-import tomllib
-from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
+from starlette.types import Message as AsgiMessage
+from starlette.types import Receive, Scope, Send
 
 from chat_core.api import DEFAULT_SYSTEM_PROMPT, start_chat
-from chat_core.config import PROVIDERS, check_temperature, default_provider
-from chat_core.errors import ChatError
+from chat_core.config import check_temperature, default_provider, resolve
+from chat_core.errors import ChatError, ConfigurationError
+from chat_core.http_access import (
+    RequestRejected,
+    allowed_hosts_from,
+    check_access,
+    check_startup,
+    token_from,
+)
+from chat_core.http_params import MAX_BODY_BYTES, ChatParams, params_from_body, params_from_query
 from chat_core.sse_encode import HEADERS, MEDIA_TYPE, aiter_sse, chat_error_event
-from chat_core.types import Message
 
 log = logging.getLogger(__name__)
 
-TOKEN_ENV = "STREAMCHAT_API_TOKEN"
-SECRETS_ENV = "STREAMCHAT_SECRETS_FILE"
-"""Read secrets from this file instead of the usual places ("" = no secrets file)."""
-MAX_BODY_BYTES = 256 * 1024
-MAX_PROMPT_CHARS = 100_000
-MAX_MODEL_CHARS = 200
-MAX_TOKENS_LIMIT = 1_000_000
 FRAME_INTERVAL_S = 0.05
-PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
+BODY_TIMEOUT_S = 10.0
+"""A request body that has not fully arrived by then is refused (408): no slow-body hold-ups."""
+SEND_TIMEOUT_S = 30.0
+"""A client that has not taken a frame for this long is dropped and the answer cancelled."""
+DEMO_FILE = Path(__file__).with_name("static") / "api_demo.html"
+
+SecretsReader = Callable[[], Mapping[str, Any]]
 
 
-class RequestRejected(Exception):
-    """A request the API will not serve: HTTP ``status`` and a message for the caller."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-    def response(self) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if self.status == 401 else None
-        return JSONResponse(
-            {"error": {"message": self.message}}, status_code=self.status, headers=headers
-        )
-
-
-# -- access -----------------------------------------------------------------------------------
-
-
-def is_loopback(host: str | None) -> bool:
-    """Whether ``host`` (the client's IP as the server saw it) is this machine."""
-    if not host:
-        return False
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped.is_loopback
-    return address.is_loopback
-
-
-def check_access(
-    *,
-    client_host: str | None,
-    headers: Mapping[str, str],
-    query: Mapping[str, str],
-    token: str | None,
-) -> None:
-    """Raise ``RequestRejected`` (401 or 403) unless the request may be served.
-
-    ``headers`` must be case-insensitive or lower-cased (Starlette's are).
-    """
-    if token:
-        supplied = _bearer(headers.get("authorization")) or query.get("token")
-        if not supplied:
-            raise RequestRejected(
-                401,
-                "This API needs a token: send 'Authorization: Bearer <token>' or add ?token=<token>.",
-            )
-        if not hmac.compare_digest(supplied.encode(), token.encode()):
-            raise RequestRejected(401, "The API token is not valid.")
-        return
-    if any(headers.get(name) for name in PROXY_HEADERS):
-        raise RequestRejected(
-            403, f"Requests through a proxy need a token: set {TOKEN_ENV} on the server."
-        )
-    if not is_loopback(client_host):
-        raise RequestRejected(
-            403,
-            f"Only this machine may use the API without a token: set {TOKEN_ENV} on the server.",
-        )
-
-
-def _bearer(value: str | None) -> str | None:
-    if not value:
-        return None
-    scheme, _, credentials = value.partition(" ")
-    if scheme.lower() != "bearer":
-        return None
-    return credentials.strip() or None
-
-
-# -- request parsing --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ChatParams:
-    """A validated API request."""
-
-    messages: tuple[Message, ...]
-    system: str | None = None
-    provider: str | None = None
-    model: str | None = None
-    temperature: float | None = None
-    max_tokens: int | None = None
-
-
-def params_from_query(query: Mapping[str, str]) -> ChatParams:
-    """``GET /api/stream`` parameters: prompt (required), provider, model, system,
-    temperature, max_tokens."""
-    prompt = query.get("prompt", "")
-    if not prompt.strip():
-        raise RequestRejected(400, "Missing prompt: add ?prompt=<your question>.")
-    return _validated(
-        messages=[{"role": "user", "content": prompt}],
-        system=query.get("system"),
-        provider=query.get("provider") or None,
-        model=query.get("model") or None,
-        temperature=_number(query.get("temperature") or None, "temperature", float),
-        max_tokens=_number(query.get("max_tokens") or None, "max_tokens", int),
+def rejection(rejected: RequestRejected) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if rejected.status == 401 else None
+    return JSONResponse(
+        {"error": {"message": rejected.message}}, status_code=rejected.status, headers=headers
     )
-
-
-def params_from_body(raw: bytes) -> ChatParams:
-    """``POST /api/chat`` JSON: ``{messages: [{role, content}], system, provider, model,
-    temperature, max_tokens}`` (``prompt`` may stand in for a single user message)."""
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise RequestRejected(400, "The request body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise RequestRejected(400, "The request body must be a JSON object.")
-    messages = body.get("messages", [])
-    if not isinstance(messages, list):
-        raise RequestRejected(400, "'messages' must be a list of {role, content} objects.")
-    prompt = body.get("prompt")
-    if prompt is not None:
-        if not isinstance(prompt, str):
-            raise RequestRejected(400, "'prompt' must be text.")
-        messages = [*messages, {"role": "user", "content": prompt}]
-    return _validated(
-        messages=messages,
-        system=body.get("system"),
-        provider=body.get("provider"),
-        model=body.get("model"),
-        temperature=body.get("temperature"),
-        max_tokens=body.get("max_tokens"),
-    )
-
-
-def _number(value: str | None, name: str, kind: type[float] | type[int]) -> float | int | None:
-    if value is None:
-        return None
-    try:
-        return kind(value)
-    except ValueError:
-        raise RequestRejected(400, f"'{name}' must be a number.") from None
-
-
-def _validated(
-    *,
-    messages: Sequence[Any],
-    system: Any,
-    provider: Any,
-    model: Any,
-    temperature: Any,
-    max_tokens: Any,
-) -> ChatParams:
-    history: list[Message] = []
-    system_parts: list[str] = []
-    for item in messages:
-        if not isinstance(item, dict) or not isinstance(item.get("content"), str):
-            raise RequestRejected(
-                400, "Each message must be an object with 'role' and text 'content'."
-            )
-        role, content = item.get("role"), item["content"]
-        if role == "system":
-            system_parts.append(content)
-        elif role in ("user", "assistant"):
-            history.append(Message(role, content))
-        else:
-            raise RequestRejected(400, f"Unknown message role {role!r}: use 'user' or 'assistant'.")
-    if not history or history[-1].role != "user" or not history[-1].content.strip():
-        raise RequestRejected(
-            400, "Missing prompt: the last message must be a non-empty user message."
-        )
-    if len(history[-1].content) > MAX_PROMPT_CHARS:
-        raise RequestRejected(413, f"The prompt is longer than {MAX_PROMPT_CHARS} characters.")
-    if system is not None and not isinstance(system, str):
-        raise RequestRejected(400, "'system' must be text.")
-    if system is None and system_parts:
-        system = "\n\n".join(system_parts)
-    if provider is not None and provider not in PROVIDERS:
-        raise RequestRejected(
-            400, f"Unknown provider {provider!r}. Choose one of: {', '.join(PROVIDERS)}."
-        )
-    if model is not None and (
-        not isinstance(model, str) or not 0 < len(model.strip()) <= MAX_MODEL_CHARS
-    ):
-        raise RequestRejected(400, "'model' must be a model name.")
-    if temperature is not None:
-        if (
-            isinstance(temperature, bool)
-            or not isinstance(temperature, int | float)
-            or not math.isfinite(temperature)
-        ):
-            raise RequestRejected(400, "'temperature' must be a number.")
-        temperature = float(temperature)
-    if max_tokens is not None and (
-        isinstance(max_tokens, bool)
-        or not isinstance(max_tokens, int)
-        or not 0 < max_tokens <= MAX_TOKENS_LIMIT
-    ):
-        raise RequestRejected(
-            400, f"'max_tokens' must be a whole number from 1 to {MAX_TOKENS_LIMIT}."
-        )
-    return ChatParams(
-        messages=tuple(history),
-        system=system,
-        provider=provider,
-        model=model.strip() if isinstance(model, str) else None,
-        temperature=temperature,
-        max_tokens=max_tokens,
-    )
-
-
-# -- secrets ----------------------------------------------------------------------------------
-
-
-def secrets_files(
-    project_dir: Path | None, environ: Mapping[str, str] | None = None
-) -> tuple[Path, ...]:
-    """Where Streamlit looks for secrets: the user's, then the project's (which wins)."""
-    env = os.environ if environ is None else environ
-    if SECRETS_ENV in env:
-        return (Path(env[SECRETS_ENV]),) if env[SECRETS_ENV] else ()
-    paths = [Path.home() / ".streamlit" / "secrets.toml"]
-    if project_dir is not None:
-        paths.append(project_dir / ".streamlit" / "secrets.toml")
-    return tuple(paths)
-
-
-def load_secrets(paths: Sequence[Path]) -> dict[str, Any]:
-    """Top-level values of the TOML files, later files winning; unreadable files are skipped
-    (logged by path only, never by content)."""
-    merged: dict[str, Any] = {}
-    for path in paths:
-        try:
-            with path.open("rb") as file:
-                merged.update(tomllib.load(file))
-        except FileNotFoundError:
-            continue
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            log.warning("could not read secrets file %s (%s)", path, type(exc).__name__)
-    return merged
 
 
 # -- the API ----------------------------------------------------------------------------------
 
 
 class ChatApi:
-    """The route handlers. Immutable after construction; safe for concurrent requests."""
+    """The route handlers. Immutable after construction; safe for concurrent requests.
+
+    ``secrets`` returns the current secrets mapping (``server.py`` passes ``st.secrets``'s
+    reader); it is called per answer, off the event loop.
+    """
 
     def __init__(
         self,
         *,
         token: str | None = None,
-        secrets_paths: Sequence[Path] = (),
+        secrets: SecretsReader = dict,
+        allowed_hosts: Collection[str] = (),
         frame_interval_s: float = FRAME_INTERVAL_S,
+        send_timeout_s: float = SEND_TIMEOUT_S,
     ) -> None:
         self._token = token or None
-        self._secrets_paths = tuple(secrets_paths)
+        self._secrets = secrets
+        self._allowed_hosts = frozenset(allowed_hosts)
         self._frame_interval_s = frame_interval_s
+        self._send_timeout_s = send_timeout_s
 
     def routes(self) -> list[BaseRoute]:
         return [
-            Route("/api/stream", self.stream, methods=["GET"]),
+            Route("/api/stream", self.stream, methods=["GET", "HEAD"]),
             Route("/api/chat", self.chat, methods=["POST"]),
             Route("/api/demo", self.demo, methods=["GET"]),
         ]
@@ -320,30 +105,41 @@ class ChatApi:
             self._check(request)
             params = params_from_query(request.query_params)
         except RequestRejected as rejected:
-            return rejected.response()
+            return rejection(rejected)
+        if request.method == "HEAD":  # what GET would answer, without calling the provider
+            return Response(media_type=MEDIA_TYPE, headers=HEADERS)
         return await self._answer(params)
 
     async def chat(self, request: Request) -> Response:
         try:
             self._check(request)
-            params = params_from_body(await _read_body(request, MAX_BODY_BYTES))
+            _check_json_type(request.headers.get("content-type"))
+            raw = await asyncio.wait_for(_read_body(request, MAX_BODY_BYTES), BODY_TIMEOUT_S)
+            params = params_from_body(raw)
         except RequestRejected as rejected:
-            return rejected.response()
+            return rejection(rejected)
+        except TimeoutError:
+            return rejection(RequestRejected(408, "The request body did not arrive in time."))
+        except ClientDisconnect:
+            return Response(status_code=400)
         return await self._answer(params)
 
     async def demo(self, request: Request) -> Response:
         try:
             self._check(request)
         except RequestRejected as rejected:
-            return rejected.response()
-        return HTMLResponse(DEMO_PAGE, headers={"Cache-Control": "no-store"})
+            return rejection(rejected)
+        return HTMLResponse(DEMO_PAGE, headers=DEMO_HEADERS)
 
     def _check(self, request: Request) -> None:
+        server = request.scope.get("server")
         check_access(
             client_host=request.client.host if request.client else None,
             headers=request.headers,
             query=request.query_params,
             token=self._token,
+            server_host=server[0] if server else None,
+            allowed_hosts=self._allowed_hosts,
         )
 
     async def _answer(self, params: ChatParams) -> Response:
@@ -351,12 +147,16 @@ class ChatApi:
         return await run_in_threadpool(self._start, params)
 
     def _start(self, params: ChatParams) -> Response:
-        secrets = load_secrets(self._secrets_paths)
-        provider = params.provider or default_provider(secrets=secrets)
+        secrets = self._secrets()
+        try:
+            provider = params.provider or default_provider(secrets=secrets)
+            resolve(provider, secrets=secrets)
+        except ConfigurationError as exc:  # the operator's settings are broken, not the request
+            return rejection(RequestRejected(500, exc.user_message))
         try:
             check_temperature(provider, params.temperature)
         except ChatError as exc:
-            return RequestRejected(400, exc.user_message).response()
+            return rejection(RequestRejected(400, exc.user_message))
         try:
             stream = start_chat(
                 params.messages,
@@ -368,18 +168,64 @@ class ChatApi:
                 secrets=secrets,
             )
         except ChatError as exc:  # e.g. no key configured: tell the client in the stream
-            return StreamingResponse(
-                _one(chat_error_event(exc)), media_type=MEDIA_TYPE, headers=HEADERS
-            )
-        return StreamingResponse(
+            return SSEResponse(_one(chat_error_event(exc)), send_timeout_s=self._send_timeout_s)
+        return SSEResponse(
             aiter_sse(stream, min_interval_s=self._frame_interval_s),
-            media_type=MEDIA_TYPE,
-            headers=HEADERS,
+            send_timeout_s=self._send_timeout_s,
         )
+
+
+class SSEResponse(StreamingResponse):
+    """A streamed answer that ends the moment the client goes away.
+
+    Starlette only listens for ``http.disconnect`` on servers speaking ASGI spec < 2.4; on
+    uvicorn a gone client is noticed at the next write (up to a heartbeat, 15 s, later, and
+    while the provider has not sent its headers the answer went on and was billed). Here the
+    disconnect is always listened for, a send that blocks longer than ``send_timeout_s`` (a
+    client that stopped reading) ends the response too, and the body iterator is closed either
+    way, which cancels the answer upstream.
+    """
+
+    def __init__(self, content: AsyncIterator[bytes], *, send_timeout_s: float) -> None:
+        super().__init__(content, media_type=MEDIA_TYPE, headers=HEADERS)
+        self._send_timeout_s = send_timeout_s
+        self._body = content
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def timed_send(message: AsgiMessage) -> None:
+            await asyncio.wait_for(send(message), self._send_timeout_s)
+
+        async def watch() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+
+        streaming = asyncio.ensure_future(self.stream_response(timed_send))
+        watching = asyncio.ensure_future(watch())
+        try:
+            await asyncio.wait((streaming, watching), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (streaming, watching):
+                task.cancel()
+            await asyncio.gather(streaming, watching, return_exceptions=True)
+            aclose = getattr(self._body, "aclose", None)
+            if aclose is not None:
+                await aclose()
+        if streaming.done() and not streaming.cancelled() and streaming.exception() is not None:
+            exc = streaming.exception()
+            if not isinstance(exc, OSError | TimeoutError):
+                raise exc  # type: ignore[misc]
 
 
 async def _one(event: bytes) -> AsyncIterator[bytes]:
     yield event
+
+
+def _check_json_type(content_type: str | None) -> None:
+    """``/api/chat`` takes ``application/json`` only: a browser sends that type cross-site only
+    after a CORS preflight, which this API never grants (a ``text/plain`` form is refused)."""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media != "application/json":
+        raise RequestRejected(415, "Send the body as JSON with 'Content-Type: application/json'.")
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -395,113 +241,56 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 
 def api_routes(
-    *, project_dir: Path | None = None, environ: Mapping[str, str] | None = None
+    *,
+    environ: Mapping[str, str] | None = None,
+    bind_address: str | None = None,
+    secrets: SecretsReader = dict,
 ) -> list[BaseRoute]:
-    """The API's routes, configured from the environment (token, secrets files)."""
+    """The API's routes, configured from the environment (token, allowed hosts).
+
+    Raises ``ApiConfigError`` (the server must not start) for a blank token, or for no token
+    while the server is bound beyond loopback (``bind_address``, None = unknown/everywhere).
+    """
     env = os.environ if environ is None else environ
-    api = ChatApi(
-        token=env.get(TOKEN_ENV, "").strip() or None, secrets_paths=secrets_files(project_dir, env)
-    )
+    token = token_from(env)
+    check_startup(token=token, bind_address=bind_address)
+    silence_access_log()
+    api = ChatApi(token=token, secrets=secrets, allowed_hosts=allowed_hosts_from(env))
     return api.routes()
 
 
-DEMO_PAGE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Streamchat SSE demo</title>
-<style>
-  body { font: 16px/1.5 system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
-  form { display: flex; gap: .5rem; }
-  input { flex: 1; padding: .5rem; font: inherit; }
-  button { padding: .5rem 1rem; font: inherit; }
-  #answer { white-space: pre-wrap; border: 1px solid #ddd; border-radius: 6px; padding: 1rem; min-height: 6rem; margin-top: 1rem; }
-  #metrics { color: #555; font-size: .9rem; margin-top: .5rem; }
-  #notice { color: #8a6d00; font-size: .9rem; }
-  #error { color: #b00020; margin-top: .5rem; }
-</style>
-</head>
-<body>
-<h1>Streamchat SSE demo</h1>
-<p>Each answer streams from <code>/api/stream</code> through the browser's <code>EventSource</code>.</p>
-<form id="ask">
-  <input id="prompt" name="prompt" placeholder="Ask something" autocomplete="off" required>
-  <button id="send" type="submit">Send</button>
-  <button id="stop" type="button" disabled>Stop</button>
-</form>
-<div id="notice" role="status"></div>
-<div id="answer" aria-live="polite"></div>
-<div id="metrics"></div>
-<div id="error" role="alert"></div>
-<script>
-const token = new URLSearchParams(location.search).get('token');
-const $ = (id) => document.getElementById(id);
-let eventSource = null;
+class _DropAll(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return False
 
-function fmt(value, digits, unit) {
-  return value === null || value === undefined ? 'n/a' : value.toFixed(digits) + unit;
-}
 
-function showMetrics(m) {
-  $('metrics').textContent =
-    'TTFT ' + fmt(m.time_to_first_token, 2, ' s') +
-    ' · total ' + fmt(m.total_time, 2, ' s') +
-    ' · ' + m.chunk_count + ' chunks' +
-    ' · ' + fmt(m.chars_per_second, 0, ' chars/s') +
-    ' · tokens ' + (m.input_tokens ?? 'n/a') + ' in / ' + (m.output_tokens ?? 'n/a') + ' out' +
-    ' · ' + fmt(m.tokens_per_second, 1, ' tokens/s') +
-    (m.status === 'complete' ? '' : ' · ' + m.status);
-}
+def silence_access_log() -> None:
+    """Drop every ``uvicorn.access`` record: request lines carry prompts and ``?token=``.
 
-function finish() {
-  if (eventSource) eventSource.close();
-  eventSource = null;
-  $('send').disabled = false;
-  $('stop').disabled = true;
-}
+    ``--no-access-log`` alone does not hold: uvicorn decides per connection from whether the
+    logger has handlers, and Streamlit gives it one when it sets up its logging. A filter on
+    the logger stays whatever handlers come later. Idempotent."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, _DropAll) for f in access.filters):
+        access.addFilter(_DropAll())
 
-function ask(prompt) {
-  finish();
-  $('answer').textContent = '';
-  $('metrics').textContent = '';
-  $('notice').textContent = '';
-  $('error').textContent = '';
-  $('send').disabled = true;
-  $('stop').disabled = false;
-  const query = new URLSearchParams({prompt: prompt});
-  if (token) query.set('token', token);
-  eventSource = new EventSource('/api/stream?' + query);
-  eventSource.onmessage = (event) => {
-    const data = JSON.parse(event.data);
-    if (data.content) {
-      $('notice').textContent = '';
-      $('answer').textContent += data.content;
-    } else if (data.notice) {
-      $('notice').textContent = data.notice;
-    } else if (data.done) {
-      showMetrics(data.metrics);
-      finish();
-    } else if (data.error) {
-      $('error').textContent = data.error.message + (data.error.retryable ? ' (try again)' : '');
-      finish();
+
+def _demo_page() -> tuple[str, dict[str, str]]:
+    page = DEMO_FILE.read_text(encoding="utf-8")
+    script = page.split("<script>", 1)[1].split("</script>", 1)[0]
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    headers = {
+        "Cache-Control": "no-store",
+        # Only the page's own inline script and style; no framing; the ?token= in the page's
+        # address is not sent on as a Referer.
+        "Content-Security-Policy": (
+            f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'; "
+            "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+        ),
+        "Referrer-Policy": "no-referrer",
+        "X-Content-Type-Options": "nosniff",
     }
-  };
-  eventSource.onerror = () => {
-    $('error').textContent = 'The connection to the server failed.';
-    finish();
-  };
-}
+    return page, headers
 
-$('ask').addEventListener('submit', (event) => {
-  event.preventDefault();
-  ask($('prompt').value);
-});
-$('stop').addEventListener('click', () => {
-  $('metrics').textContent = 'stopped';
-  finish();
-});
-</script>
-</body>
-</html>
-"""
+
+DEMO_PAGE, DEMO_HEADERS = _demo_page()

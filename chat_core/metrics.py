@@ -97,35 +97,63 @@ class StreamMetrics:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> StreamMetrics:
-        """Inverse of ``to_dict`` (used when a conversation is imported)."""
+    def from_dict(cls, data: Any) -> StreamMetrics:
+        """Inverse of ``to_dict`` (used when a conversation is imported). Raises
+        ``ValueError`` naming the field for anything ``to_dict`` could not have written:
+        missing fields, non-numbers, ``NaN``/infinite or negative times and counts."""
+        if not isinstance(data, dict):
+            raise ValueError("metrics must be an object")
+        timeline = data.get("timeline") or []
+        if not isinstance(timeline, list) or not all(
+            isinstance(item, list | tuple) and len(item) == 2 for item in timeline
+        ):
+            raise ValueError("'timeline' must be a list of [seconds, chars] pairs")
+        ttft = data.get("time_to_first_token")
         return cls(
             provider=str(data["provider"]),
             model=str(data["model"]),
             status=StreamStatus(data["status"]),
-            started_at=float(data["started_at"]),
-            total_s=float(data["total_time"]),
-            ttft_s=None
-            if data.get("time_to_first_token") is None
-            else float(data["time_to_first_token"]),
-            streaming_s=float(data["streaming_time"]),
-            chunk_count=int(data["chunk_count"]),
-            char_count=int(data["char_count"]),
-            input_tokens=_opt_int(data.get("input_tokens")),
-            output_tokens=_opt_int(data.get("output_tokens")),
-            timeline=tuple(ChunkArrival(float(o), int(c)) for o, c in data.get("timeline", [])),
-            time_to_first_answer_token=_opt_float(data.get("time_to_first_answer_token")),
-            reasoning_tokens=_opt_int(data.get("reasoning_tokens")),
-            reasoning_chars=int(data.get("reasoning_chars") or 0),
+            started_at=_seconds(data["started_at"], "started_at", MAX_EPOCH_S),
+            total_s=_seconds(data["total_time"], "total_time"),
+            ttft_s=None if ttft is None else _seconds(ttft, "time_to_first_token"),
+            streaming_s=_seconds(data["streaming_time"], "streaming_time"),
+            chunk_count=_count(data["chunk_count"], "chunk_count"),
+            char_count=_count(data["char_count"], "char_count"),
+            input_tokens=_opt_count(data.get("input_tokens"), "input_tokens"),
+            output_tokens=_opt_count(data.get("output_tokens"), "output_tokens"),
+            timeline=tuple(
+                ChunkArrival(_seconds(o, "timeline"), _count(c, "timeline")) for o, c in timeline
+            ),
+            time_to_first_answer_token=None
+            if data.get("time_to_first_answer_token") is None
+            else _seconds(data["time_to_first_answer_token"], "time_to_first_answer_token"),
+            reasoning_tokens=_opt_count(data.get("reasoning_tokens"), "reasoning_tokens"),
+            reasoning_chars=_count(data.get("reasoning_chars", 0), "reasoning_chars"),
         )
 
 
-def _opt_int(value: Any) -> int | None:
-    return None if value is None else int(value)
+MAX_EPOCH_S = 1e11
+"""Wall-clock times beyond this (year ~5100) are refused: dates cannot show them."""
+MAX_DURATION_S = 1e9
+MAX_COUNT = 10**12
 
 
-def _opt_float(value: Any) -> float | None:
-    return None if value is None else float(value)
+def _seconds(value: Any, name: str, limit: float = MAX_DURATION_S) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"'{name}' must be a number")
+    if not 0 <= value <= limit:  # also false for NaN
+        raise ValueError(f"'{name}' is out of range")
+    return float(value)
+
+
+def _count(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+        raise ValueError(f"'{name}' must be a whole number from 0 to {MAX_COUNT}")
+    return value
+
+
+def _opt_count(value: Any, name: str) -> int | None:
+    return None if value is None else _count(value, name)
 
 
 class MetricsRecorder:

@@ -123,6 +123,12 @@ def sse_events(stream: ChatStream, *, min_interval_s: float = 0.05) -> Iterator[
             yield end_event(frame.result)
 
 
+MAX_QUEUED_EVENTS = 4
+"""Events the pump thread may have waiting for the client. A slow reader makes the pump wait
+(the engine keeps coalescing text meanwhile), so a slow client never makes the server hold
+more than the answer itself plus these few events."""
+
+
 async def aiter_sse(
     stream: ChatStream,
     *,
@@ -131,15 +137,21 @@ async def aiter_sse(
 ) -> AsyncIterator[bytes]:
     """``sse_events`` for asyncio servers without blocking the event loop or its executor.
 
-    A pump thread reads ``sse_events`` and hands the events to the loop. While nothing
-    arrives, an SSE comment is sent every ``heartbeat_s`` so a client that has gone away is
-    noticed even during a long wait. Cancelling or closing the iterator (the server noticed the
-    disconnect) cancels the stream, which closes the upstream response.
+    A pump thread reads ``sse_events`` and hands events to the loop, at most
+    ``MAX_QUEUED_EVENTS`` ahead of the client. While nothing arrives, an SSE comment is sent
+    every ``heartbeat_s`` so a client that has gone away is noticed even during a long wait.
+    Cancelling or closing the iterator (the server noticed the disconnect) cancels the stream,
+    which closes the upstream response, and releases the pump.
     """
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+    room = threading.Semaphore(MAX_QUEUED_EVENTS)
+    gone = threading.Event()
 
     def put(item: bytes | None) -> None:
+        while item is not None and not room.acquire(timeout=0.5):
+            if gone.is_set():
+                return
         # The loop may be gone already when the server shuts down; the stream is over then.
         with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(queue.put_nowait, item)
@@ -147,6 +159,8 @@ async def aiter_sse(
     def pump() -> None:
         try:
             for event in sse_events(stream, min_interval_s=min_interval_s):
+                if gone.is_set():
+                    break
                 put(event)
         finally:
             put(None)
@@ -161,7 +175,9 @@ async def aiter_sse(
                 continue
             if event is None:
                 break
+            room.release()
             yield event
     finally:
+        gone.set()
         if not stream.done:
             stream.cancel()

@@ -20,6 +20,7 @@ from types import TracebackType
 from chat_core import frames as fr
 from chat_core.errors import ChatError, UnexpectedError
 from chat_core.metrics import MetricsRecorder, StreamMetrics
+from chat_core.providers._abort import abort_thread_io
 from chat_core.providers.base import Provider, Upstream
 from chat_core.retry import DEFAULT_RETRY, NO_RETRY, RetryPolicy, retry_notice
 from chat_core.types import (
@@ -149,6 +150,8 @@ class ChatStream:
             _close_quietly(upstream)
         elif early and self._recorder is not None:
             self._finish(self._recorder, StreamStatus.STOPPED, None)
+            # And make the provider see the request go away now, not when its headers come.
+            abort_thread_io(self._thread)
 
     def close(self, timeout_s: float = 5.0) -> None:
         """Cancel if still running and wait (up to ``timeout_s``) until the result is there.

@@ -12,9 +12,10 @@ never pre-filled into a widget (that would send the key back to the browser), ne
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -28,14 +29,15 @@ from chat_core.config import (
     PROVIDER_LABELS,
     PROVIDERS,
     ProviderSettings,
-    check_base_url,
     check_temperature,
     default_provider,
     resolve,
 )
 from chat_core.errors import ConfigurationError
 from chat_core.models import temperature_range
+from chat_core.providers import Provider, make_provider
 from chat_core.stream import ErrorCallback, ResultCallback
+from chat_core.url_policy import check_base_url, private_urls_allowed
 from ui.model_settings import (  # the parameter keys, re-exported for the compare page
     DEFAULT_MAX_TOKENS as DEFAULT_MAX_TOKENS,
 )
@@ -55,16 +57,19 @@ from ui.model_settings import (
 from ui.model_settings import (
     model_key as model_key,
 )
+from ui.secrets import read_secrets
+
+__all__ = ["read_secrets"]  # the one reader of secrets lives in ui/secrets.py
 
 log = logging.getLogger(__name__)
 
-SECRET_NAMES: tuple[str, ...] = (*KEY_VARS.values(), *BASE_URL_VARS.values())
 TIMEOUT_S = 60.0
 
 PROVIDER = "provider"
 SYSTEM = "system"
 BASE_URL = "base_url_openai-compatible"
 SMOOTH_TYPING = "smooth_typing"
+SESSION_PROVIDERS = "session_providers"
 
 
 def api_key_key(provider: str) -> str:
@@ -72,24 +77,6 @@ def api_key_key(provider: str) -> str:
 
 
 # -- secrets ---------------------------------------------------------------------------------
-
-
-def read_secrets() -> dict[str, str]:
-    """The provider keys and base URLs found in ``st.secrets`` (top-level names such as
-    ``OPENAI_API_KEY``). No secrets file, or an unreadable one, means no secrets: the
-    environment and the sidebar still work (docs/design.md §10)."""
-    found: dict[str, str] = {}
-    try:
-        for name in SECRET_NAMES:
-            value = st.secrets.get(name)
-            if isinstance(value, str) and value.strip():
-                found[name] = value.strip()
-    except FileNotFoundError:  # includes StreamlitSecretNotFoundError: no or unparsable file
-        return {}
-    except OSError:
-        log.warning("could not read the Streamlit secrets file; using the environment only")
-        return {}
-    return found
 
 
 def key_source(provider: str, secrets: Mapping[str, str]) -> str | None:
@@ -123,6 +110,13 @@ class ChatSettings:
     smooth_typing: bool = False
     """Show the answer at an even pace (ui/typing.py) instead of as it arrives."""
     secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
+    private_urls: bool = True
+    """Whether a base URL typed here may point at loopback/private addresses
+    (``chat_core.url_policy.private_urls_allowed``)."""
+    providers: MutableMapping[Hashable, Provider] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    """This session's clients for keys typed in the sidebar (gone with the session)."""
 
     @property
     def label(self) -> str:
@@ -144,7 +138,7 @@ class ChatSettings:
         Only what the model accepts is sent (``chat_core.models.fit_request``)."""
         return start_chat(
             messages,
-            provider=self.provider,
+            provider=make_provider(self.resolved(), session_cache=self.providers),
             model=self.model,
             system=self.system.strip() or None,
             temperature=self.temperature,
@@ -152,11 +146,19 @@ class ChatSettings:
             reasoning_effort=self.reasoning_effort,
             thinking_budget_tokens=self.thinking_budget_tokens,
             timeout_s=TIMEOUT_S,
+            on_complete=on_complete,
+            on_error=on_error,
+        )
+
+    def resolved(self) -> ProviderSettings:
+        """Key and base URL for this answer; raises ``ConfigurationError`` (bad or refused base
+        URL). A base URL typed here never gets the server's key (``chat_core.config.resolve``)."""
+        return resolve(
+            self.provider,
             api_key=self.api_key,
             base_url=self.base_url,
             secrets=self.secrets,
-            on_complete=on_complete,
-            on_error=on_error,
+            private_urls=self.private_urls,
         )
 
 
@@ -194,17 +196,14 @@ def _env_compatible_url() -> str:
 
 
 def provider_settings(settings: ChatSettings) -> ProviderSettings | None:
-    """The provider settings ``settings`` resolve to, or None when they are invalid (the
-    person is told when sending)."""
+    """The provider settings ``settings`` resolve to, for the warm-up: None when they are
+    invalid (the person is told when sending) or name a visitor's base URL (its client is not
+    shared, so warming it helps nobody, and its address check would look up DNS every run)."""
     try:
-        return resolve(
-            settings.provider,
-            api_key=settings.api_key,
-            base_url=settings.base_url,
-            secrets=settings.secrets,
-        )
+        resolved = dataclasses.replace(settings, private_urls=True).resolved()
     except ConfigurationError:
         return None
+    return None if resolved.custom_base_url else resolved
 
 
 def current_settings(secrets: Mapping[str, str]) -> ChatSettings:
@@ -219,6 +218,10 @@ def current_settings(secrets: Mapping[str, str]) -> ChatSettings:
         api_key=ss.get(api_key_key(provider)),
         smooth_typing=bool(ss.get(SMOOTH_TYPING, False)),
         secrets=secrets,
+        private_urls=private_urls_allowed(
+            bind_address=st.get_option("server.address"), settings=secrets, environ=os.environ
+        ),
+        providers=ss.setdefault(SESSION_PROVIDERS, {}),
     )
 
 

@@ -11,6 +11,7 @@ from anthropic import Stream
 
 from chat_core import errors as e
 from chat_core.config import MODELS
+from chat_core.providers._abort import abortable_client
 from chat_core.providers._http import (
     midstream_error,
     sdk_status_error,
@@ -56,7 +57,10 @@ class AnthropicProvider:
             )
         self._base_url = base_url
         self._client = anthropic.Anthropic(
-            api_key=api_key, base_url=sdk_base_url(base_url), max_retries=0
+            api_key=api_key,
+            base_url=sdk_base_url(base_url),
+            max_retries=0,
+            http_client=abortable_client(anthropic.DefaultHttpxClient),
         )
 
     def warm(self) -> None:

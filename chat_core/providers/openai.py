@@ -13,6 +13,7 @@ from openai.types.chat import ChatCompletionChunk
 
 from chat_core import errors as e
 from chat_core.config import MODELS
+from chat_core.providers._abort import abortable_client
 from chat_core.providers._http import (
     midstream_error,
     sdk_status_error,
@@ -61,6 +62,7 @@ class OpenAIProvider:
             api_key=api_key or "not-needed",
             base_url=base_url or None,
             max_retries=0,
+            http_client=abortable_client(openai.DefaultHttpxClient),
         )
 
     def warm(self) -> None:

@@ -15,6 +15,7 @@ from tests.sse import parse_events
 from tests.wire_server import Scenario, WireServer
 
 TOKEN = "api-token-for-tests"
+JSON_TYPE = {"Content-Type": "application/json"}
 DOCUMENTED_METRIC_KEYS = [
     "total_time",
     "time_to_first_token",
@@ -201,10 +202,16 @@ def test_the_demo_provider_needs_no_key(api: RunningServer) -> None:
             {"params": {"prompt": "q", "provider": "openai", "temperature": "5"}},
             400,
         ),
-        ("POST", "/api/chat", {"content": b"{oops"}, 400),
+        ("POST", "/api/chat", {"content": b"{oops", "headers": JSON_TYPE}, 400),
+        ("POST", "/api/chat", {"content": b'{"prompt": "q"}'}, 415),
         ("POST", "/api/chat", {"json": {"messages": []}}, 400),
         ("POST", "/api/chat", {"json": {"prompt": "q", "max_tokens": -1}}, 400),
-        ("POST", "/api/chat", {"content": json.dumps({"prompt": "x" * 300_000}).encode()}, 413),
+        (
+            "POST",
+            "/api/chat",
+            {"content": json.dumps({"prompt": "x" * 300_000}).encode(), "headers": JSON_TYPE},
+            413,
+        ),
     ],
 )
 def test_bad_requests_get_a_json_4xx(

@@ -118,7 +118,7 @@ def test_a_bad_base_url_is_explained(
     at = app().run()
     assert not at.exception
     at = send(at, "hello")
-    assert_failed_with(at, "'not a url' is not a valid base URL")
+    assert_failed_with(at, "OPENAI_BASE_URL setting is not a valid URL")
 
 
 def test_an_unreachable_server_is_explained(

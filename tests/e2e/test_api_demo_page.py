@@ -28,7 +28,8 @@ def api_server(wire_server: WireServer) -> Iterator[RunningServer]:
 
 @pytest.fixture
 def demo_page(browser: Any, api_server: RunningServer) -> Iterator[Any]:
-    context = browser.new_context()
+    # The page's Content-Security-Policy forbids eval, which wait_for_function relies on.
+    context = browser.new_context(bypass_csp=True)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(f"{api_server.base_url}/api/demo")

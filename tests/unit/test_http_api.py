@@ -6,25 +6,15 @@ Streaming end to end (a real server, the wire server, disconnects) is in tests/a
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from chat_core.http_api import (
-    MAX_BODY_BYTES,
-    ChatApi,
-    RequestRejected,
-    api_routes,
-    check_access,
-    is_loopback,
-    load_secrets,
-    params_from_body,
-    params_from_query,
-    secrets_files,
-)
+from chat_core.http_access import RequestRejected, check_access, is_loopback
+from chat_core.http_api import ChatApi, api_routes
+from chat_core.http_params import MAX_BODY_BYTES, params_from_body, params_from_query
 from chat_core.types import Message
 from tests.sse import parse_events
 
@@ -38,9 +28,15 @@ def access(
     headers: dict[str, str] | None = None,
     query: dict[str, str] | None = None,
 ) -> int | None:
-    """The status a request would be refused with, or None when it is served."""
+    """The status a request would be refused with, or None when it is served (``Host`` is
+    127.0.0.1:8501 unless ``headers`` say otherwise)."""
     try:
-        check_access(client_host=host, headers=headers or {}, query=query or {}, token=token)
+        check_access(
+            client_host=host,
+            headers={"host": "127.0.0.1:8501", **(headers or {})},
+            query=query or {},
+            token=token,
+        )
     except RequestRejected as rejected:
         return rejected.status
     return None
@@ -173,21 +169,27 @@ def test_bad_queries_are_400(query: dict[str, str]) -> None:
 # -- secrets ----------------------------------------------------------------------------------
 
 
-def test_secrets_come_from_toml_files_the_project_winning(tmp_path: Path) -> None:
-    user = tmp_path / "user.toml"
-    project = tmp_path / "project.toml"
-    broken = tmp_path / "broken.toml"
-    user.write_text('OPENAI_API_KEY = "from-user"\nANTHROPIC_API_KEY = "a"\n')
-    project.write_text('OPENAI_API_KEY = "from-project"\n')
-    broken.write_text("this is = = not toml")
-    secrets = load_secrets([user, tmp_path / "missing.toml", broken, project])
-    assert secrets == {"OPENAI_API_KEY": "from-project", "ANTHROPIC_API_KEY": "a"}
+def test_the_api_reads_keys_through_the_secrets_reader_it_is_given(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    calls: list[int] = []
 
+    def secrets() -> dict[str, str]:
+        calls.append(1)
+        return {"OPENAI_BASE_URL": "http://[::1"}
 
-def test_secrets_file_can_be_chosen_or_switched_off(tmp_path: Path) -> None:
-    assert secrets_files(tmp_path, {"STREAMCHAT_SECRETS_FILE": ""}) == ()
-    assert secrets_files(tmp_path, {"STREAMCHAT_SECRETS_FILE": "/x/s.toml"}) == (Path("/x/s.toml"),)
-    assert secrets_files(tmp_path, {})[-1] == tmp_path / ".streamlit" / "secrets.toml"
+    api = ChatApi(token=TOKEN, secrets=secrets)
+    client = TestClient(
+        Starlette(routes=api.routes()), headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    response = client.post("/api/chat", json={"prompt": "hi", "provider": "openai"})
+    assert calls, "the reader is asked per answer"
+    assert response.status_code == 500
+    assert response.json()["error"]["message"] == (
+        "The server's OPENAI_BASE_URL setting is not a valid URL; the operator must fix it."
+    )
 
 
 # -- the routes in process (Starlette's TestClient; its client address is not loopback) ----------
@@ -249,7 +251,7 @@ def test_requests_without_the_token_are_401_json(client: TestClient) -> None:
 
 
 def test_without_a_token_the_test_client_is_not_loopback_and_is_refused() -> None:
-    app = Starlette(routes=api_routes(environ={"STREAMCHAT_SECRETS_FILE": ""}))
+    app = Starlette(routes=api_routes(environ={}, bind_address="127.0.0.1"))
     response = TestClient(app).get("/api/stream", params={"prompt": "hi"})
     assert response.status_code == 403
     assert "STREAMCHAT_API_TOKEN" in response.json()["error"]["message"]
