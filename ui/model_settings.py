@@ -11,6 +11,7 @@ request to be accepted.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,6 +21,7 @@ from chat_core.config import PROVIDER_LABELS, ProviderSettings, resolve
 from chat_core.errors import ConfigurationError
 from chat_core.model_list import CATALOG, Listing, listed, model_options
 from chat_core.models import MIN_THINKING_BUDGET, deprecation_notice, profile, temperature_range
+from chat_core.url_policy import private_urls_allowed
 
 TEMPERATURE = "temperature"
 TEMPERATURE_SET = "temperature_set"
@@ -123,10 +125,18 @@ def render_model_picker(
     key = model_key(provider)
     current = str(st.session_state[key]).strip()
     try:
+        # The same base-URL policy as the answers: listing models must not be a way to make
+        # the server call private addresses a visitor typed (chat_core/url_policy.py).
         settings: ProviderSettings | None = resolve(
-            provider, api_key=api_key, base_url=base_url, secrets=secrets
+            provider,
+            api_key=api_key,
+            base_url=base_url,
+            secrets=secrets,
+            private_urls=private_urls_allowed(
+                bind_address=st.get_option("server.address"), settings=secrets, environ=os.environ
+            ),
         )
-    except ConfigurationError:  # a malformed base URL: the field above says so
+    except ConfigurationError:  # a malformed or refused base URL: the field above says so
         settings = None
     listing = model_listing(provider, settings)
     label = PROVIDER_LABELS.get(provider, provider)
