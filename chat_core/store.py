@@ -16,12 +16,12 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, Engine, RowMapping, and_, delete, func, select, update
 
 from chat_core.store_engine import display_url, make_engine, translated
+from chat_core.store_rows import has_turn, put_metrics, turn_from_row, turn_values
 from chat_core.store_schema import (
     answer_metrics,
     attachments,
@@ -32,7 +32,6 @@ from chat_core.store_schema import (
 )
 from chat_core.store_search import search_chats
 from chat_core.store_types import (
-    STALE_STREAMING_S,
     ChatSummary,
     SearchHit,
     StoredChat,
@@ -182,7 +181,9 @@ class Store:
                 .order_by(turns.c.seq, turns.c.created_at)
             ).all()
         summary = ChatSummary(chat["id"], chat["title"], chat["created_at"], chat["updated_at"])
-        return StoredChat(summary, chat["system"], tuple(_turn(r._mapping, at) for r in rows))
+        return StoredChat(
+            summary, chat["system"], tuple(turn_from_row(r._mapping, at) for r in rows)
+        )
 
     def rename_chat(self, owner: str, chat_id: str, title: str) -> bool:
         """Give the chat a title typed by the person; ``False`` if not found or blank."""
@@ -272,7 +273,7 @@ class Store:
             chat = self._owned(conn, owner, chat_id)
             if chat is None:
                 return False
-            values = _turn_values(turn)
+            values = turn_values(turn)
             key = and_(turns.c.chat_id == chat_id, turns.c.id == turn.id)
             found = conn.execute(update(turns).where(key).values(**values))
             if not found.rowcount:
@@ -291,7 +292,7 @@ class Store:
                     )
                 )
             if turn.metrics is not None:
-                _put_metrics(conn, owner, chat_id, turn)
+                put_metrics(conn, owner, chat_id, turn)
             chat_values: dict[str, Any] = {"updated_at": max(turn.updated_at, chat["updated_at"])}
             if not chat["title"] and turn.role == "user" and turn.content.strip():
                 chat_values["title"] = title_from_prompt(turn.content)
@@ -340,7 +341,7 @@ class Store:
             raise ValueError("feedback is +1 or -1")
         at = time.time() if now is None else now
         with translated(self.backend), self._begin() as conn:
-            if self._owned(conn, owner, chat_id) is None or not _has_turn(conn, chat_id, turn_id):
+            if self._owned(conn, owner, chat_id) is None or not has_turn(conn, chat_id, turn_id):
                 return False
             key = and_(feedback.c.chat_id == chat_id, feedback.c.turn_id == turn_id)
             conn.execute(delete(feedback).where(key))
@@ -367,7 +368,7 @@ class Store:
         at = time.time() if now is None else now
         attachment_id = new_turn_id()
         with translated(self.backend), self._begin() as conn:
-            if self._owned(conn, owner, chat_id) is None or not _has_turn(conn, chat_id, turn_id):
+            if self._owned(conn, owner, chat_id) is None or not has_turn(conn, chat_id, turn_id):
                 return None
             conn.execute(
                 attachments.insert().values(
@@ -399,69 +400,6 @@ class Store:
                 .limit(limit)
             ).all()
         return [{**json.loads(r.data), "chat_id": r.chat_id, "turn_id": r.turn_id} for r in rows]
-
-
-def _has_turn(conn: Connection, chat_id: str, turn_id: str) -> bool:
-    key = and_(turns.c.chat_id == chat_id, turns.c.id == turn_id)
-    return conn.execute(select(turns.c.id).where(key)).first() is not None
-
-
-def _turn_values(turn: StoredTurn) -> dict[str, Any]:
-    return {
-        "role": turn.role,
-        "content": turn.content,
-        "reasoning": turn.reasoning,
-        "status": str(turn.status),
-        "finish_reason": turn.finish_reason,
-        "model": turn.model,
-        "provider": turn.provider,
-        "error": turn.error,
-        "error_kind": turn.error_kind,
-        "updated_at": turn.updated_at,
-    }
-
-
-def _put_metrics(conn: Connection, owner: str, chat_id: str, turn: StoredTurn) -> None:
-    data: Mapping[str, Any] = turn.metrics or {}
-    key = and_(answer_metrics.c.chat_id == chat_id, answer_metrics.c.turn_id == turn.id)
-    conn.execute(delete(answer_metrics).where(key))
-    conn.execute(
-        answer_metrics.insert().values(
-            chat_id=chat_id,
-            turn_id=turn.id,
-            owner=owner,
-            started_at=float(data.get("started_at") or turn.created_at),
-            provider=turn.provider,
-            model=turn.model,
-            status=str(turn.status),
-            data=json.dumps(dict(data)),
-        )
-    )
-
-
-def _turn(row: RowMapping, now: float) -> StoredTurn:
-    try:
-        status = StreamStatus(row["status"])
-    except ValueError:
-        status = StreamStatus.OTHER
-    if status is StreamStatus.STREAMING and now - row["updated_at"] > STALE_STREAMING_S:
-        status = StreamStatus.INTERRUPTED
-    data = row["data"]
-    return StoredTurn(
-        id=row["id"],
-        role=row["role"],
-        content=row["content"],
-        status=status,
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        reasoning=row["reasoning"],
-        finish_reason=row["finish_reason"],
-        model=row["model"],
-        provider=row["provider"],
-        error=row["error"],
-        error_kind=row["error_kind"],
-        metrics=None if data is None else json.loads(data),
-    )
 
 
 _STORES: dict[str, Store] = {}
