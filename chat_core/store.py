@@ -13,15 +13,15 @@ every session of a process (``open_store``). It never stores API keys: nothing h
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from typing import Any
 
-from sqlalchemy import Connection, Engine, RowMapping, and_, delete, func, select, update
+from sqlalchemy import Engine, and_, delete, func, select, update
 
 from chat_core.store_engine import display_url, make_engine, translated
-from chat_core.store_rows import has_turn, put_metrics, turn_from_row, turn_values
+from chat_core.store_records import AnswerRecords
+from chat_core.store_rows import owned_chat, put_metrics, turn_from_row, turn_values
 from chat_core.store_schema import (
     answer_metrics,
     attachments,
@@ -49,7 +49,7 @@ UNDO_WINDOW_S = 24 * 3600.0
 """A deleted chat stays restorable (``undo_delete``) this long before ``purge_deleted``."""
 
 
-class Store:
+class Store(AnswerRecords):
     """One chat database. Create with ``Store(url)``; the schema is created or upgraded on the
     first call (and retried on the next call if the database was down)."""
 
@@ -89,15 +89,6 @@ class Store:
     def close(self) -> None:
         """Release the connections; idempotent."""
         self._engine.dispose()
-
-    @staticmethod
-    def _owned(conn: Connection, owner: str, chat_id: str) -> RowMapping | None:
-        if not is_chat_id(chat_id):
-            return None
-        row = conn.execute(
-            select(chats).where(and_(chats.c.id == chat_id, chats.c.owner == owner))
-        ).first()
-        return None if row is None else row._mapping
 
     # -- chats -------------------------------------------------------------------------------
 
@@ -163,7 +154,7 @@ class Store:
         process has written for ``STALE_STREAMING_S`` reads as ``interrupted``."""
         at = time.time() if now is None else now
         with translated(self.backend), self._begin() as conn:
-            chat = self._owned(conn, owner, chat_id)
+            chat = owned_chat(conn, owner, chat_id)
             if chat is None or chat["deleted_at"] is not None:
                 return None
             rows = conn.execute(
@@ -270,7 +261,7 @@ class Store:
         after an outage is harmless). The chat's title is set from its first prompt while it has
         none, and the chat moves to the top of the list. ``False`` if the chat is not found."""
         with translated(self.backend), self._begin() as conn:
-            chat = self._owned(conn, owner, chat_id)
+            chat = owned_chat(conn, owner, chat_id)
             if chat is None:
                 return False
             values = turn_values(turn)
@@ -325,81 +316,6 @@ class Store:
     def finish_turn(self, owner: str, chat_id: str, turn: StoredTurn) -> bool:
         """Write the answer's final text, status, finish reason, error and metrics."""
         return self.save_turn(owner, chat_id, turn)
-
-    def add_feedback(
-        self,
-        owner: str,
-        chat_id: str,
-        turn_id: str,
-        value: int,
-        *,
-        comment: str | None = None,
-        now: float | None = None,
-    ) -> bool:
-        """Thumbs up (+1) or down (-1) on an answer, replacing earlier feedback on it."""
-        if value not in (1, -1):
-            raise ValueError("feedback is +1 or -1")
-        at = time.time() if now is None else now
-        with translated(self.backend), self._begin() as conn:
-            if self._owned(conn, owner, chat_id) is None or not has_turn(conn, chat_id, turn_id):
-                return False
-            key = and_(feedback.c.chat_id == chat_id, feedback.c.turn_id == turn_id)
-            conn.execute(delete(feedback).where(key))
-            conn.execute(
-                feedback.insert().values(
-                    chat_id=chat_id, turn_id=turn_id, value=value, comment=comment, created_at=at
-                )
-            )
-        return True
-
-    def add_attachment(
-        self,
-        owner: str,
-        chat_id: str,
-        turn_id: str,
-        *,
-        name: str,
-        size_bytes: int,
-        mime_type: str | None = None,
-        sha256: str | None = None,
-        now: float | None = None,
-    ) -> str | None:
-        """Record an attachment's metadata (never its bytes); its id, or None if not found."""
-        at = time.time() if now is None else now
-        attachment_id = new_turn_id()
-        with translated(self.backend), self._begin() as conn:
-            if self._owned(conn, owner, chat_id) is None or not has_turn(conn, chat_id, turn_id):
-                return None
-            conn.execute(
-                attachments.insert().values(
-                    chat_id=chat_id,
-                    turn_id=turn_id,
-                    id=attachment_id,
-                    name=name[:255],
-                    mime_type=mime_type,
-                    size_bytes=size_bytes,
-                    sha256=sha256,
-                    created_at=at,
-                )
-            )
-        return attachment_id
-
-    def answer_metrics(
-        self, owner: str, *, since: float | None = None, limit: int = 1000
-    ) -> list[dict[str, Any]]:
-        """The metrics page's query: the owner's answers, newest first, each
-        ``StreamMetrics.to_dict(timeline=True)`` plus ``chat_id`` and ``turn_id``."""
-        conditions = [answer_metrics.c.owner == owner]
-        if since is not None:
-            conditions.append(answer_metrics.c.started_at >= since)
-        with translated(self.backend), self._begin() as conn:
-            rows = conn.execute(
-                select(answer_metrics.c.chat_id, answer_metrics.c.turn_id, answer_metrics.c.data)
-                .where(and_(*conditions))
-                .order_by(answer_metrics.c.started_at.desc())
-                .limit(limit)
-            ).all()
-        return [{**json.loads(r.data), "chat_id": r.chat_id, "turn_id": r.turn_id} for r in rows]
 
 
 _STORES: dict[str, Store] = {}

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, delete, select
 
-from chat_core.store_schema import answer_metrics, turns
-from chat_core.store_types import STALE_STREAMING_S, StoredTurn
+from chat_core.store_schema import answer_metrics, chats, turns
+from chat_core.store_types import STALE_STREAMING_S, StoredTurn, is_chat_id
 from chat_core.types import StreamStatus
 
 
@@ -74,3 +74,13 @@ def turn_from_row(row: RowMapping, now: float) -> StoredTurn:
         error_kind=row["error_kind"],
         metrics=None if data is None else json.loads(data),
     )
+
+
+def owned_chat(conn: Connection, owner: str, chat_id: str) -> RowMapping | None:
+    """The chat row if ``chat_id`` is well formed and belongs to ``owner``, else None."""
+    if not is_chat_id(chat_id):
+        return None
+    row = conn.execute(
+        select(chats).where(and_(chats.c.id == chat_id, chats.c.owner == owner))
+    ).first()
+    return None if row is None else row._mapping
