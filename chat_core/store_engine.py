@@ -60,7 +60,7 @@ def display_url(url: str) -> str:
         return "(unreadable database URL)"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S) -> Engine:
     """An engine for ``url``; SQLite gets WAL mode, foreign keys and a busy timeout, PostgreSQL
     a connect timeout and a liveness check before each checkout (a restarted server is
     reconnected instead of failing the next write). Raises ``StoreUnavailable`` for a URL that
@@ -75,7 +75,7 @@ def make_engine(url: str) -> Engine:
         ) from exc
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        return _sqlite_engine(url, parsed.database)
+        return _sqlite_engine(url, parsed.database, busy_timeout_s)
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             # A bare postgresql:// URL would ask for psycopg2; we ship psycopg 3.
@@ -97,7 +97,7 @@ def make_engine(url: str) -> Engine:
     )
 
 
-def _sqlite_engine(url: str, database: str | None) -> Engine:
+def _sqlite_engine(url: str, database: str | None, busy_timeout_s: float) -> Engine:
     if database and database != ":memory:" and not database.startswith("file:"):
         try:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -110,7 +110,7 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
     engine = create_engine(
         url,
         poolclass=NullPool,
-        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
+        connect_args={"timeout": busy_timeout_s, "check_same_thread": False},
     )
 
     @event.listens_for(engine, "connect")

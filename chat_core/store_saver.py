@@ -187,7 +187,9 @@ class AnswerSaver:
 
     def start(self) -> None:
         """Save the answer as "streaming" (no text yet, or what is there)."""
-        self._save(replace(self._turn, status=StreamStatus.STREAMING))
+        self._save(
+            replace(self._turn, status=StreamStatus.STREAMING, updated_at=self._wall_clock())
+        )
 
     def update(self, text: str, reasoning: str = "") -> bool:
         """The text so far; saved when ``interval_s`` passed and it changed, or when

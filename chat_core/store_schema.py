@@ -167,12 +167,13 @@ def read_version(conn: Connection) -> int:
     return int(value) if value is not None else 0
 
 
-def migrate(conn: Connection, *, target: int = CURRENT_VERSION) -> int:
-    """Bring the database to ``target`` inside the caller's transaction; returns the version
+def migrate(conn: Connection, *, target: int | None = None) -> int:
+    """Bring the database to ``target`` (default: the newest version) inside the caller's transaction; returns the version
     found before. Raises ``StoreVersionError`` when the database is newer than ``target``."""
     if conn.dialect.name == "postgresql":
         # Two app processes starting together must not both run the same step.
         conn.execute(text("SELECT pg_advisory_xact_lock(72251612)"))
+    target = len(MIGRATIONS) if target is None else target
     found = read_version(conn)
     if found > target:
         raise StoreVersionError(
