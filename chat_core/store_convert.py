@@ -12,6 +12,7 @@ from chat_core.conversation import FORMAT_VERSION, Conversation, Turn
 from chat_core.metrics import StreamMetrics
 from chat_core.store import Store
 from chat_core.store_types import StoredChat, StoredTurn
+from chat_core.types import Role
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def memory_turn(stored: StoredTurn) -> Turn:
             metrics = StreamMetrics.from_dict(stored.metrics)
         except (KeyError, TypeError, ValueError) as exc:
             log.warning("stored metrics of a turn not readable: %s", type(exc).__name__)
-    role = "assistant" if stored.role == "assistant" else "user"
+    role: Role = "assistant" if stored.role == "assistant" else "user"
     turn = Turn(
         role,
         stored.content,
