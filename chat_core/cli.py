@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import TextIO
 
+from chat_core import cli_store
 from chat_core.api import DEFAULT_SYSTEM_PROMPT
 from chat_core.config import (
     BASE_URL_VARS,
@@ -110,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--timeout", type=float, default=60.0, help="seconds to wait for the provider (default: 60)"
     )
+    cli_store.add_arguments(parser)  # store: --list, --chat ID, --no-save
     return parser
 
 
@@ -151,6 +153,7 @@ class TerminalChat:
         stdout: TextIO = sys.stdout,
         stderr: TextIO = sys.stderr,
         interactive: bool | None = None,
+        sink: cli_store.ChatSink | None = None,
     ) -> None:
         self.provider = provider
         self.model = model or provider.default_model
@@ -166,6 +169,8 @@ class TerminalChat:
         self._lock = threading.Lock()
         self._current: ChatStream | None = None
         self._stop_requested = False
+        self.sink = sink
+        """Keeps the chat (``chat_core.cli_store.StoreSink``); None keeps it in memory only."""
 
     # -- Ctrl-C ------------------------------------------------------------------------------
 
@@ -208,6 +213,8 @@ class TerminalChat:
                     break
                 if prompt.lower() == "clear":
                     self.conversation.clear()
+                    if self.sink is not None:  # store: the next prompt starts a new chat
+                        self.sink.reset()
                     self._say("(conversation cleared)")
                     continue
                 self.ask(prompt)
@@ -247,11 +254,15 @@ class TerminalChat:
         with self._lock:
             self._current = stream
             self._stop_requested = False
+        if self.sink is not None:  # store: save the prompt, then the answer as it streams
+            self.sink.started(conversation, turn)
         try:
             self._write("Assistant: ")
             for frame in stream.frames(0.0, on_notice=self._notice):
                 turn.content += frame
                 self._write(frame)
+                if self.sink is not None:
+                    self.sink.progress(turn.content)
             result = stream.wait()
         finally:
             with self._lock:
@@ -270,6 +281,8 @@ class TerminalChat:
             turn.error = result.error.user_message
             turn.error_kind = result.error.kind
             self._error(result.error)
+        if self.sink is not None:  # store: the final answer with status and metrics
+            self.sink.finished(turn, result)
         if self.show_metrics:
             self._say(format_metrics(result.metrics))
         return result
@@ -315,6 +328,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ChatError as exc:
         sys.stderr.write(f"Error: {exc.user_message}\n")
         return 2
+    # store: --list / --chat ID / saving as it goes (chat_core/cli_store.py)
+    sink, history, status = cli_store.prepare(args, sys.stdout, sys.stderr)
+    if status is not None:
+        return status
     chat = TerminalChat(
         provider,
         model=args.model,
@@ -323,5 +340,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_tokens=args.max_tokens,
         timeout_s=args.timeout,
         show_metrics=args.metrics,
+        sink=sink,
     )
-    return chat.run()
+    if history is not None:
+        chat.conversation = history
+    try:
+        return chat.run()
+    finally:
+        if sink is not None:
+            sink.close(sys.stderr)
