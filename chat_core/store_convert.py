@@ -122,3 +122,31 @@ def save_conversation(
     for turn in conversation.turns:
         store.save_turn(owner, summary.id, stored_turn(turn))
     return summary.id
+
+
+def stored_answers(
+    store: Store, owner: str, *, since: float | None = None, limit: int = 1000
+) -> list[Turn]:
+    """The metrics page's rows from the store: the owner's measured answers (newest ``limit``,
+    returned oldest first, like ``ui.state.answers()``) as assistant turns whose ``metrics`` are
+    set; the text is not loaded. Raises ``StoreUnavailable``."""
+    turns: list[Turn] = []
+    for row in reversed(store.answer_metrics(owner, since=since, limit=limit)):
+        try:
+            metrics = StreamMetrics.from_dict(row)
+        except (KeyError, TypeError, ValueError) as exc:
+            log.warning("stored metrics of an answer not readable: %s", type(exc).__name__)
+            continue
+        turns.append(
+            Turn(
+                "assistant",
+                "",
+                status=metrics.status,
+                metrics=metrics,
+                provider=metrics.provider,
+                model=metrics.model,
+                id=str(row["turn_id"]),
+                created_at=metrics.started_at,
+            )
+        )
+    return turns

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from chat_core.conversation import Conversation
 from chat_core.metrics import StreamMetrics
 from chat_core.store import Store
-from chat_core.store_convert import export_all, save_conversation, to_conversation
+from chat_core.store_convert import (
+    export_all,
+    save_conversation,
+    stored_answers,
+    to_conversation,
+)
 from chat_core.types import StreamStatus
 
 ME = "alice"
@@ -63,3 +69,18 @@ def test_export_all_gives_every_chat_in_one_json_file_readable_per_chat(store: S
     again.load_json(json.dumps(data["chats"][0]))
     assert [t.content for t in again.turns] == ["second chat"]
     assert json.loads(export_all(store, "nobody"))["chats"] == []
+
+
+def test_metrics_page_rows_come_from_every_stored_chat_oldest_first(store: Store) -> None:
+    for started in (2000.0, 1000.0):
+        conversation = Conversation()
+        conversation.add_user("q")
+        answer = conversation.add_assistant(provider="demo", model="demo-1")
+        answer.content = "a"
+        answer.status = StreamStatus.STOPPED
+        answer.metrics = replace(_metrics(), started_at=started)
+        save_conversation(store, ME, conversation)
+    rows = stored_answers(store, ME)
+    assert [t.metrics.started_at for t in rows if t.metrics] == [1000.0, 2000.0]
+    assert all(t.metrics and t.metrics.ttft_s == 0.25 for t in rows)
+    assert stored_answers(store, "nobody") == []
