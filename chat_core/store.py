@@ -313,6 +313,18 @@ class Store(AnswerRecords):
             )
         return bool(result.rowcount)
 
+    def delete_turns(self, owner: str, chat_id: str, turn_ids: list[str]) -> int:
+        """Remove turns (e.g. an answer that Regenerate replaced); returns how many went."""
+        if not turn_ids:
+            return 0
+        with translated(self.backend), self._begin() as conn:
+            if owned_chat(conn, owner, chat_id) is None:
+                return 0
+            for table, column in ((answer_metrics, answer_metrics.c.turn_id), (turns, turns.c.id)):
+                key = and_(table.c.chat_id == chat_id, column.in_(turn_ids))
+                result = conn.execute(delete(table).where(key))
+        return int(result.rowcount or 0)
+
     def finish_turn(self, owner: str, chat_id: str, turn: StoredTurn) -> bool:
         """Write the answer's final text, status, finish reason, error and metrics."""
         return self.save_turn(owner, chat_id, turn)
