@@ -22,23 +22,23 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
-from chat_core.conversation import Conversation, Turn
+from chat_core.conversation import Conversation
 from chat_core.store import Store, open_store
-from chat_core.store_convert import stored_turn, to_conversation
+from chat_core.store_convert import to_conversation
 from chat_core.store_engine import database_url
 from chat_core.store_saver import WriteBehind, writer_for
+from chat_core.store_sync import ConversationSync, ticker
 from chat_core.store_types import (
     LOCAL_OWNER,
     ChatSummary,
     StoreUnavailable,
     group_chats,
     is_chat_id,
-    new_chat_id,
 )
 from ui import state
 
@@ -46,8 +46,6 @@ SESSION_KEY = "chat_store_session"
 QUERY_KEY = "chat"
 LIST_LIMIT = 50
 PUBLIC_OWNER = "public"
-
-Fingerprint = tuple[int, str, str, bool, str | None]
 
 
 @dataclass(slots=True)
@@ -57,12 +55,7 @@ class ChatSession:
     owner: str
     listing: bool
     """Whether this person gets a chat list (False on a public deployment)."""
-    writer: WriteBehind
-    chat_id: str | None = None
-    """The open stored chat; None while a new chat has no message yet (or is not saved)."""
-    incognito: bool = False
-    saved: dict[str, Fingerprint] = field(default_factory=dict)
-    """Turn id -> what was last sent to the store for it."""
+    saver: ConversationSync
     deleted: ChatSummary | None = None
     """The chat deleted last, while Undo is offered."""
     notice: str | None = None
@@ -70,7 +63,19 @@ class ChatSession:
 
     @property
     def store(self) -> Store:
-        return self.writer.store
+        return self.saver.writer.store
+
+    @property
+    def writer(self) -> WriteBehind:
+        return self.saver.writer
+
+    @property
+    def chat_id(self) -> str | None:
+        return self.saver.chat_id
+
+    @property
+    def incognito(self) -> bool:
+        return not self.saver.saving
 
 
 def _secrets() -> Mapping[str, Any] | None:
@@ -110,8 +115,11 @@ def begin(*, store: Store | None = None, owner: str | None = None) -> ChatSessio
             state.flash("warning", f"{exc.user_message} Chats are kept in this tab only.")
             return None
         found_owner, listing = current_owner(secrets)
-        session = ChatSession(owner or found_owner, listing, writer_for(store))
+        the_owner = owner or found_owner
+        saver = ConversationSync(writer_for(store), the_owner, state.conversation())
+        session = ChatSession(the_owner, listing, saver)
         st.session_state[SESSION_KEY] = session
+        ticker().register(saver)
     _follow_url(session)
     sync(session)
     return session
@@ -126,7 +134,7 @@ def _follow_url(session: ChatSession) -> None:
     if wanted == session.chat_id:
         return
     if not open_chat(session, wanted):
-        del st.query_params[QUERY_KEY]
+        st.query_params.pop(QUERY_KEY, None)
 
 
 def open_chat(session: ChatSession, chat_id: str) -> bool:
@@ -143,7 +151,6 @@ def open_chat(session: ChatSession, chat_id: str) -> bool:
         return False
     conversation = to_conversation(chat, default_system=state.conversation().system)
     _replace_conversation(session, conversation, chat.id)
-    session.saved = {t.id: _fingerprint(t) for t in conversation.turns}
     st.query_params[QUERY_KEY] = chat.id
     return True
 
@@ -154,9 +161,8 @@ def _replace_conversation(
     state.settle_active_answer()
     st.session_state[state.CONVERSATION] = conversation
     state.reset_earlier()
-    session.chat_id = chat_id
-    session.saved = {}
-    session.incognito = False
+    session.saver.saving = True
+    session.saver.attach(conversation, chat_id)
 
 
 def new_chat(session: ChatSession) -> None:
@@ -166,55 +172,16 @@ def new_chat(session: ChatSession) -> None:
     st.query_params.pop(QUERY_KEY, None)
 
 
-def _fingerprint(turn: Turn) -> Fingerprint:
-    return (
-        len(turn.content),
-        turn.content[-64:],
-        str(turn.status),
-        turn.metrics is not None,
-        turn.error,
-    )
-
-
 def sync(session: ChatSession) -> None:
-    """Queue a save of every turn of the open chat that changed since the last save; create
-    the stored chat on its first message; remove stored turns the chat no longer has
-    (Regenerate). A chat cleared or replaced in place (Clear, Import) becomes a new chat."""
-    if session.incognito:
-        return
-    conversation = state.conversation()
-    turns = conversation.turns
-    ids = {t.id for t in turns}
-    if session.chat_id is not None and session.saved and not ids & session.saved.keys():
-        session.chat_id, session.saved = None, {}  # cleared or imported: the old chat stays
+    """Save what changed in the page's conversation now and keep the URL on the stored chat
+    (the ticker saves in between; this is for the moment a run knows something changed)."""
+    session.saver.follow(state.conversation())
+    chat_id = session.saver.sync()
+    if chat_id is not None and not session.incognito:
+        if st.query_params.get(QUERY_KEY) != chat_id:
+            st.query_params[QUERY_KEY] = chat_id
+    elif QUERY_KEY in st.query_params:
         st.query_params.pop(QUERY_KEY, None)
-    if not turns:
-        return
-    owner, writer = session.owner, session.writer
-    if session.chat_id is None:
-        chat_id = session.chat_id = new_chat_id()
-        system = conversation.system
-        writer.submit(
-            ("chat", chat_id), lambda s: s.create_chat(owner, chat_id=chat_id, system=system)
-        )
-        st.query_params[QUERY_KEY] = chat_id
-    chat_id = session.chat_id
-    gone = [turn_id for turn_id in session.saved if turn_id not in ids]
-    if gone:
-        writer.submit(
-            ("drop", chat_id, tuple(gone)), lambda s: s.delete_turns(owner, chat_id, gone)
-        )
-        for turn_id in gone:
-            del session.saved[turn_id]
-    for turn in turns:
-        fingerprint = _fingerprint(turn)
-        if session.saved.get(turn.id) == fingerprint:
-            continue
-        record = stored_turn(turn)
-        writer.submit(
-            ("turn", chat_id, turn.id), lambda s, r=record: s.save_turn(owner, chat_id, r)
-        )
-        session.saved[turn.id] = fingerprint
 
 
 # -- sidebar -----------------------------------------------------------------------------------
@@ -282,9 +249,8 @@ def _toggle_incognito(session: ChatSession) -> None:
     on = bool(st.session_state.get("chat_list_incognito"))
     if on and session.chat_id is not None:
         new_chat(session)  # a stored chat stays stored: the private one starts empty
-    session.incognito = on
-    if not on:
-        sync(session)
+    session.saver.saving = not on
+    sync(session)
 
 
 def _chat_options(session: ChatSession) -> None:
