@@ -16,7 +16,7 @@ st.set_page_config(
     initial_sidebar_state="expanded",
 )
 
-from ui import actions, state  # noqa: E402  (set_page_config must come first)
+from ui import actions, chat_list, state  # noqa: E402  (set_page_config must come first)
 from ui.answer import stream_answer  # noqa: E402
 from ui.errors import page_guard  # noqa: E402
 from ui.messages import AVATARS, HISTORY_PAGE, first_shown, render_history, render_turn  # noqa: E402
@@ -60,12 +60,16 @@ def _chat_page() -> None:
     the first token on screen (bench/history.py)."""
     secrets = read_secrets()
     settings = current_settings(secrets)
+    store_session = chat_list.begin()  # store: ?chat=<id>, saving (ui/chat_list.py)
     conv = state.conversation()
     conv.system = settings.system
     pending = state.peek_pending()
     streaming = pending is not None and (pending.kind == "prompt" or bool(conv.turns))
 
     stop_button = render_chat_sidebar(conv, secrets, streaming=streaming)
+    if store_session is not None:  # store: the chat list
+        with st.sidebar:
+            chat_list.render_sidebar(store_session, new_chat_button=False)
     # Fixed top-level layout, so the chat messages sit at the same positions in every run and
     # the welcome never leaves stale buttons inside the first message (STREAMLIT_NOTES 23).
     header, notices = st.container(), st.container()
@@ -137,6 +141,7 @@ def _live(drawn: int, stop_button: StopButton) -> None:
             # the chat input's stop button (ui/sidebar.py SIDEBAR_STYLE) and needs no redraw.
             on_finish=(lambda: stop_button.show(streaming=False)) if full_run else None,
         )
+        chat_list.sync_current()  # store: save the answer now and put the chat in the URL
         if not full_run and len(conv.turns) - drawn >= FOLD_AFTER_TURNS:
             # Turns this fragment drew are redrawn by every later prompt until a full run
             # takes them into the history above; do that now, after the answer, rather than

@@ -184,19 +184,30 @@ def sync(session: ChatSession) -> None:
         st.query_params.pop(QUERY_KEY, None)
 
 
+def sync_current() -> None:
+    """``sync`` for the session's ``ChatSession``, if the store is in use (e.g. at the end of
+    a fragment run that streamed an answer)."""
+    session: ChatSession | None = st.session_state.get(SESSION_KEY)
+    if session is not None:
+        sync(session)
+
+
 # -- sidebar -----------------------------------------------------------------------------------
 
 
-def render_sidebar(session: ChatSession) -> None:
-    """The chat list section of the sidebar (call inside ``with st.sidebar``)."""
-    st.button(
-        "New chat",
-        key="chat_list_new",
-        icon=":material/edit_square:",
-        on_click=new_chat,
-        args=(session,),
-        width="stretch",
-    )
+def render_sidebar(session: ChatSession, *, new_chat_button: bool = True) -> None:
+    """The chat list section of the sidebar (call inside ``with st.sidebar``). Without
+    ``new_chat_button`` the page's own New chat (clearing the conversation in place) is
+    enough: a cleared conversation becomes a new stored chat by itself."""
+    if new_chat_button:
+        st.button(
+            "New chat",
+            key="chat_list_new",
+            icon=":material/edit_square:",
+            on_click=new_chat,
+            args=(session,),
+            width="stretch",
+        )
     st.toggle(
         "Don't save this chat",
         value=session.incognito,
