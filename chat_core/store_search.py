@@ -16,6 +16,9 @@ from chat_core.store_types import ChatSummary, SearchHit, excerpt_around
 
 MAX_QUERY_CHARS = 200
 TRIGRAM = 3
+MATCH_CAP = 2000
+"""Matching messages looked at per search; a query found in more (a very common word) lists
+the chats of the most recent matches."""
 
 
 def like_pattern(query: str) -> str:
@@ -29,13 +32,19 @@ def _fts_phrase(query: str) -> str:
 
 
 def _matching_turns(conn: Connection, query: str) -> Select[tuple[str]]:
-    """Chat ids of turns whose text contains ``query``."""
+    """Chat ids of turns whose text contains ``query``: at most ``MATCH_CAP`` turns, the most
+    recently written first on SQLite, so a word found in every message costs a bounded amount
+    (bench/store.py "search (common)")."""
     if conn.dialect.name == "sqlite" and len(query) >= TRIGRAM:
         in_index = text(
-            "turns.rowid IN (SELECT rowid FROM turns_fts WHERE turns_fts MATCH :phrase)"
-        ).bindparams(phrase=_fts_phrase(query))
+            "turns.rowid IN (SELECT rowid FROM turns_fts WHERE turns_fts MATCH :phrase "
+            "ORDER BY rowid DESC LIMIT :cap)"
+        ).bindparams(phrase=_fts_phrase(query), cap=MATCH_CAP)
         return select(turns.c.chat_id).where(in_index)
-    return select(turns.c.chat_id).where(turns.c.content.ilike(like_pattern(query), escape="\\"))
+    pattern = like_pattern(query)
+    return (
+        select(turns.c.chat_id).where(turns.c.content.ilike(pattern, escape="\\")).limit(MATCH_CAP)
+    )
 
 
 def _title_matches(query: str) -> ColumnElement[bool]:
