@@ -16,17 +16,22 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from chat_core.conversation import Conversation, Turn
 from chat_core.store_convert import stored_turn
 from chat_core.store_saver import WriteBehind
 from chat_core.store_types import new_chat_id
+from chat_core.types import StreamStatus
 
 log = logging.getLogger(__name__)
 
 SAVE_INTERVAL_S = 2.0
+HEARTBEAT_S = 10.0
+"""Under ``chat_core.store_types.STALE_STREAMING_S``: a live answer never reads as interrupted."""
 Fingerprint = tuple[int, str, str, bool, str | None]
 
 
@@ -54,6 +59,9 @@ class ConversationSync:
     saving: bool = True
     """False for "Don't save this chat": nothing is written."""
     saved: dict[str, Fingerprint] = field(default_factory=dict)
+    heartbeat_s: float = HEARTBEAT_S
+    clock: Callable[[], float] = time.monotonic
+    _written_at: dict[str, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def attach(self, conversation: Conversation, chat_id: str | None) -> None:
@@ -99,9 +107,15 @@ class ConversationSync:
                 )
                 for turn_id in gone:
                     del self.saved[turn_id]
+            now = self.clock()
             for turn in turns:
                 mark = fingerprint(turn)
-                if self.saved.get(turn.id) == mark:
+                if self.saved.get(turn.id) == mark and not (
+                    # A streaming answer with nothing new (a long wait for the first token) is
+                    # written again now and then, so no reader takes it for a dead one.
+                    turn.status is StreamStatus.STREAMING
+                    and now - self._written_at.get(turn.id, now) >= self.heartbeat_s
+                ):
                     continue
                 record = stored_turn(turn)
                 writer.submit(
@@ -109,6 +123,7 @@ class ConversationSync:
                     lambda s, r=record: s.save_turn(owner, chat_id, r),  # type: ignore[misc]
                 )
                 self.saved[turn.id] = mark
+                self._written_at[turn.id] = now
             return chat_id
 
 

@@ -99,3 +99,21 @@ def test_not_saving_writes_nothing(store: Store) -> None:
     writer.flush()
     assert store.list_chats(ME) == []
     writer.close()
+
+
+def test_a_silent_streaming_answer_is_rewritten_now_and_then(store: Store) -> None:
+    writer = CountingWriter(store)
+    conversation = Conversation()
+    now = [0.0]
+    sync = ConversationSync(writer, ME, conversation, heartbeat_s=10.0, clock=lambda: now[0])
+    conversation.add_user("think hard")
+    conversation.add_assistant()
+    sync.sync()
+    submitted = writer.submitted
+    now[0] = 5.0
+    sync.sync()
+    assert writer.submitted == submitted
+    now[0] = 10.5
+    sync.sync()
+    assert writer.submitted == submitted + 1
+    writer.close()
