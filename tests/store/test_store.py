@@ -166,7 +166,9 @@ def test_search_finds_titles_and_message_text_in_any_case(store: Store) -> None:
     assert hit.chat.id == bread.id and "STARTER" in hit.excerpt
     assert [h.chat.id for h in store.search(ME, "sourdough")] == [bread.id]
     assert [h.chat.id for h in store.search(ME, "Borrow Check")] == [rust.id]
-    assert {h.chat.id for h in store.search(ME, "a")} == {bread.id, rust.id}
+    # One or two characters: titles only (no index can serve them over every message).
+    assert [h.chat.id for h in store.search(ME, "Wh")] == [rust.id]
+    assert store.search(ME, "da") == []  # only in a message ("a day")
     assert store.search(ME, "   ") == []
     assert store.search(ME, "nothing like this") == []
 
