@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,6 +29,7 @@ from chat_core.store_saver import AnswerSaver, WriteBehind, writer_for
 from chat_core.store_types import LOCAL_OWNER, StoreUnavailable, group_chats, new_chat_id
 
 SECRETS_PATH = Path(".streamlit") / "secrets.toml"
+SECRETS_ENV = "STREAMCHAT_SECRETS_FILE"
 
 
 class ChatSink(Protocol):
@@ -50,8 +52,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def read_secrets(path: Path = SECRETS_PATH) -> Mapping[str, Any] | None:
-    """Streamlit's secrets file of the current folder, if there is a readable one."""
+def read_secrets(path: Path | None = None) -> Mapping[str, Any] | None:
+    """Streamlit's secrets file of the current folder (or ``STREAMCHAT_SECRETS_FILE``, as the
+    SSE API reads it; "" for none), if there is a readable one."""
+    if path is None:
+        chosen = os.environ.get(SECRETS_ENV)
+        if chosen == "":
+            return None
+        path = Path(chosen) if chosen else SECRETS_PATH
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)

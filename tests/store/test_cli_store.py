@@ -84,3 +84,21 @@ def test_unreadable_database_warns_and_the_chat_goes_on(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "Assistant:" in result.stdout
     assert "damaged" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_database_url_is_read_from_the_secrets_file_like_the_web_app(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'from-secrets.db'}"
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(f'[connections.streamchat]\nurl = "{url}"\n', encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "chat_core", "--provider", "demo"],
+        input="saved via secrets\n",
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=REPO_ROOT,
+        env=server_env(STREAMCHAT_SECRETS_FILE=str(secrets), STREAMCHAT_DATABASE_URL=None),
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert [c.title for c in Store(url).list_chats(LOCAL_OWNER)] == ["saved via secrets"]
