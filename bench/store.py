@@ -7,7 +7,8 @@
 Both stores hold one chat "probe" of ``--messages`` messages (the one opened and searched for);
 the full store adds ``--chats`` chats of ``--messages`` messages (~200-character turns, every
 answer with its metrics JSON), all bulk-inserted through SQLAlchemy Core, so the search index
-is kept by the database itself (FTS5 triggers / pg_trgm GIN). Timed, median of ``--reps``:
+is kept by the database itself (FTS5 triggers / pg_trgm GIN). Timed, median of ``--reps``,
+the two stores alternating call by call (the machine's other load falls on both alike):
 
 - open: a new ``Store`` on the existing database (schema check) plus the first chat-list page
   (what a new browser session does first),
@@ -149,33 +150,39 @@ def populate(store: Store, n_chats: int, n_messages: int, *, seed: int = 7) -> s
     return probe
 
 
-def timed(fn: Callable[[], object], reps: int) -> float:
-    fn()  # warm caches (page cache, prepared statements) once, as a running app would be
-    samples = []
-    for _ in range(reps):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return median(samples)
+def operations(url: str, probe: str) -> tuple[Store, dict[str, Callable[[], object]]]:
+    store = Store(url)
 
-
-def measure(url: str, probe: str, reps: int) -> dict[str, float]:
     def open_app() -> None:
         fresh = Store(url)
         fresh.list_chats(OWNER, limit=50)
         fresh.close()
 
-    store = Store(url)
-    result = {
-        "open": timed(open_app, reps),
-        "list": timed(lambda: store.list_chats(OWNER, limit=50), reps),
-        "open a chat": timed(lambda: store.get_chat(OWNER, probe), reps),
-        "search": timed(lambda: store.search(OWNER, PROBE_WORD), reps),
-        "search (common)": timed(lambda: store.search(OWNER, "latency"), reps),
+    return store, {
+        "open": open_app,
+        "list": lambda: store.list_chats(OWNER, limit=50),
+        "open a chat": lambda: store.get_chat(OWNER, probe),
+        "search": lambda: store.search(OWNER, PROBE_WORD),
+        "search (common)": lambda: store.search(OWNER, "latency"),
     }
-    assert [h.chat.id for h in store.search(OWNER, PROBE_WORD)] == [probe]
-    store.close()
-    return result
+
+
+def measure(
+    empty: dict[str, Callable[[], object]], full: dict[str, Callable[[], object]], reps: int
+) -> dict[str, tuple[float, float]]:
+    """Median seconds per operation, (empty, full). The two stores alternate call by call, so
+    load from other processes on the machine falls on both alike."""
+    samples: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in empty}
+    for name in empty:
+        empty[name]()  # warm caches once, as a running app would be
+        full[name]()
+    for _ in range(reps):
+        for name in empty:
+            for side, fn in enumerate((empty[name], full[name])):
+                start = time.perf_counter()
+                fn()
+                samples[name][side].append(time.perf_counter() - start)
+    return {name: (median(e), median(f)) for name, (e, f) in samples.items()}
 
 
 def main() -> int:
@@ -200,15 +207,20 @@ def main() -> int:
             f"({args.chats * args.messages:,} turns) filled in {fill_s:.1f} s; "
             f"median of {args.reps}"
         )
-        empty = measure(empty_url, empty_probe, args.reps)
-        full = measure(full_url, full_probe, args.reps)
+        empty_store, empty_ops = operations(empty_url, empty_probe)
+        full_store, full_ops = operations(full_url, full_probe)
+        found = full_store.search(OWNER, PROBE_WORD)
+        assert [hit.chat.id for hit in found] == [full_probe], "search missed the probe chat"
+        results = measure(empty_ops, full_ops, args.reps)
+        empty_store.close()
+        full_store.close()
     print(f"{'':18}{'empty':>12}{'full':>12}{'ratio':>9}")
     worst = 0.0
-    for name, value in empty.items():
-        ratio = full[name] / value if value > 0 else float("nan")
+    for name, (empty_s, full_s) in results.items():
+        ratio = full_s / empty_s if empty_s > 0 else float("nan")
         if name in ("open", "list", "open a chat"):
             worst = max(worst, ratio)
-        print(f"{name:18}{fmt_ms(value):>12}{fmt_ms(full[name]):>12}{ratio:8.2f}x")
+        print(f"{name:18}{fmt_ms(empty_s):>12}{fmt_ms(full_s):>12}{ratio:8.2f}x")
     print(f"worst of open/list/open a chat: {worst:.2f}x (goal <= 1.5x)")
     return 0
 
