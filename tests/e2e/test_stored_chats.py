@@ -10,7 +10,7 @@ import pytest
 
 from tests.e2e.conftest import DEMO_SPEED, SIDEBAR, AppServer, ChatPage, playwright_expect
 from tests.servers import server_env, streamlit_server
-from tests.store.conftest import FreshPostgres, postgres_admin_url
+from tests.store.conftest import fresh_postgres
 
 expect = playwright_expect()
 pytestmark = pytest.mark.e2e
@@ -18,19 +18,13 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def two_replicas() -> Iterator[tuple[AppServer, AppServer]]:
-    admin = postgres_admin_url()
-    if admin is None:
-        pytest.skip("STREAMCHAT_TEST_DATABASE_URL not set (scripts/test.sh starts PostgreSQL)")
-    database = FreshPostgres(admin)
-    env = server_env(STREAMCHAT_DATABASE_URL=database.url, **DEMO_SPEED)
-    try:
+    with fresh_postgres() as url:
+        env = server_env(STREAMCHAT_DATABASE_URL=url, **DEMO_SPEED)
         with (
             streamlit_server("app.py", env=env) as first,
             streamlit_server("app.py", env=env) as second,
         ):
             yield AppServer(first), AppServer(second)
-    finally:
-        database.drop()
 
 
 def test_a_chat_written_through_one_process_opens_through_the_other(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,12 +46,10 @@ class FreshPostgres:
         self._admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A URL of an empty database of each kind."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'streamchat' / 'chats.db'}"
-        return
+@contextmanager
+def fresh_postgres() -> Iterator[str]:
+    """The URL of a new empty database on the test server, dropped afterwards; skips (fails
+    under CI) without a server."""
     admin = postgres_admin_url()
     if admin is None:
         pytest.skip(f"{PG_URL_VAR} not set (scripts/test.sh starts a PostgreSQL server)")
@@ -59,6 +58,16 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield database.url
     finally:
         database.drop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty database of each kind."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'streamchat' / 'chats.db'}"
+        return
+    with fresh_postgres() as url:
+        yield url
 
 
 @pytest.fixture
@@ -73,11 +82,5 @@ def store(store_url: str) -> Iterator[Store]:
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database only (for the multi-process tests)."""
-    admin = postgres_admin_url()
-    if admin is None:
-        pytest.skip(f"{PG_URL_VAR} not set (scripts/test.sh starts a PostgreSQL server)")
-    database = FreshPostgres(admin)
-    try:
-        yield database.url
-    finally:
-        database.drop()
+    with fresh_postgres() as url:
+        yield url
