@@ -20,11 +20,18 @@ python -m ruff check .
 python -m ruff format --check .
 python -m mypy --strict chat_core
 
-# == PostgreSQL for the store tests (tests/store run on SQLite and on this server) ============
+# == PostgreSQL (and nginx) for the store tests: tests/store run on SQLite and on this server ==
 # Debian's postgresql package, a throwaway cluster on a free port under a temp dir, run as the
 # unprivileged "postgres" user when we are root (CI is), stopped and removed at exit. An
 # already exported STREAMCHAT_TEST_DATABASE_URL (any server where we may CREATE DATABASE) wins.
 pg_bin_dir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  echo "== installing Debian's nginx for the replicas test (deploy/nginx.conf)"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nginx >/dev/null
+fi
 if [ -z "${STREAMCHAT_TEST_DATABASE_URL:-}" ]; then
   if [ -z "$(pg_bin_dir)" ]; then
     echo "== installing Debian's postgresql for the store tests"
