@@ -29,7 +29,7 @@ import streamlit as st
 
 from chat_core.conversation import Conversation
 from chat_core.store import Store, open_store
-from chat_core.store_convert import to_conversation
+from chat_core.store_convert import export_all, to_conversation
 from chat_core.store_engine import database_url
 from chat_core.store_saver import WriteBehind, writer_for
 from chat_core.store_sync import ConversationSync, ticker
@@ -120,6 +120,8 @@ def begin(*, store: Store | None = None, owner: str | None = None) -> ChatSessio
         session = ChatSession(the_owner, listing, saver)
         st.session_state[SESSION_KEY] = session
         ticker().register(saver)
+        # Deleted chats stay restorable for a day; whoever comes next removes older ones.
+        saver.writer.submit(("purge",), lambda s: s.purge_deleted())
     _follow_url(session)
     sync(session)
     return session
@@ -241,6 +243,16 @@ def render_sidebar(session: ChatSession, *, new_chat_button: bool = True) -> Non
     if not session.listing:
         st.caption("Chats are not listed here. Bookmark this page's address to come back.")
         return
+    st.download_button(
+        "Export all chats (JSON)",
+        data=lambda: export_all(session.store, session.owner),
+        file_name="streamchat-all-chats.json",
+        mime="application/json",
+        key="chat_list_export_all",
+        icon=":material/download:",
+        on_click="ignore",
+        width="stretch",
+    )
     query = st.text_input(
         "Search chats",
         key="chat_list_search",

@@ -3,8 +3,13 @@ SQLite store given the way a deployment gives it: ``[connections.streamchat] url
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from chat_core.store import Store
@@ -153,3 +158,22 @@ def test_damaged_database_warns_and_the_chat_goes_on_in_memory(tmp_path: Path) -
     assert _messages(at) == ["still works?", "echo: still works?"]
     warnings = " ".join(w.value for w in at.sidebar.warning)
     assert "damaged" in warnings
+
+
+def test_export_all_downloads_every_chat_as_one_json_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    found: dict[str, Callable[[], Any]] = {}
+    original = MediaFileManager.add_deferred
+
+    def spy(self: MediaFileManager, data: Any, mimetype: Any, coordinates: Any, **kw: Any) -> str:
+        found[str(kw.get("file_name"))] = data
+        return original(self, data, mimetype, coordinates, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
+    at = _ask(_app(_url(tmp_path)), "first")
+    at.button(key="chat_list_new").click().run()
+    _ask(at, "second")
+    exported = json.loads(found["streamchat-all-chats.json"]())
+    assert [c["title"] for c in exported["chats"]] == ["second", "first"]
+    assert exported["chats"][0]["messages"][1]["content"] == "echo: second"

@@ -7,6 +7,7 @@ from collections.abc import Hashable
 
 from chat_core.conversation import Conversation
 from chat_core.store import Store
+from chat_core.store_convert import to_conversation
 from chat_core.store_saver import Write, WriteBehind
 from chat_core.store_sync import ConversationSync, SyncTicker
 from chat_core.types import StreamStatus
@@ -116,4 +117,30 @@ def test_a_silent_streaming_answer_is_rewritten_now_and_then(store: Store) -> No
     now[0] = 10.5
     sync.sync()
     assert writer.submitted == submitted + 1
+    writer.close()
+
+
+def test_two_tabs_writing_the_same_chat_lose_nothing(store: Store) -> None:
+    writer = WriteBehind(store)
+    first_tab = Conversation()
+    first = ConversationSync(writer, ME, first_tab)
+    first_tab.add_user("from the first tab")
+    chat_id = first.sync()
+    writer.flush()
+    assert chat_id is not None
+    opened = store.get_chat(ME, chat_id)
+    assert opened is not None
+    second_tab = to_conversation(opened)
+    second = ConversationSync(writer, ME)
+    second.attach(second_tab, chat_id)
+    second_tab.add_user("from the second tab")
+    first_tab.add_user("first tab again")
+    second.sync()
+    first.sync()
+    writer.flush()
+    assert sorted(c for _, c, _ in _stored(store, first)) == [
+        "first tab again",
+        "from the first tab",
+        "from the second tab",
+    ]
     writer.close()
