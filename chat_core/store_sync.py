@@ -62,6 +62,7 @@ class ConversationSync:
     heartbeat_s: float = HEARTBEAT_S
     clock: Callable[[], float] = time.monotonic
     _written_at: dict[str, float] = field(default_factory=dict)
+    _foreign: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def attach(self, conversation: Conversation, chat_id: str | None) -> None:
@@ -73,6 +74,11 @@ class ConversationSync:
             self.saved = (
                 {} if chat_id is None else {t.id: fingerprint(t) for t in conversation.turns}
             )
+            # An answer still streaming when the chat was opened belongs to another session
+            # (another tab, another process): its writer saves it. This one only shows it, and
+            # must never write it back (a page marking it "stopped" would overwrite the final
+            # answer with the partial it loaded).
+            self._foreign = {t.id for t in conversation.turns if t.status is StreamStatus.STREAMING}
 
     def follow(self, conversation: Conversation) -> None:
         """The page holds ``conversation`` now (the same object, or a replacement)."""
@@ -109,6 +115,8 @@ class ConversationSync:
                     del self.saved[turn_id]
             now = self.clock()
             for turn in turns:
+                if turn.id in self._foreign:
+                    continue
                 mark = fingerprint(turn)
                 if self.saved.get(turn.id) == mark and not (
                     # A streaming answer with nothing new (a long wait for the first token) is

@@ -144,3 +144,34 @@ def test_two_tabs_writing_the_same_chat_lose_nothing(store: Store) -> None:
         "from the second tab",
     ]
     writer.close()
+
+
+def test_opening_a_chat_whose_answer_streams_elsewhere_never_overwrites_it(
+    store: Store,
+) -> None:
+    writer = WriteBehind(store)
+    first_tab = Conversation()
+    first = ConversationSync(writer, ME, first_tab)
+    first_tab.add_user("long question")
+    answer = first_tab.add_assistant()
+    answer.content = "partial"
+    chat_id = first.sync()
+    writer.flush()
+    assert chat_id is not None
+    opened = store.get_chat(ME, chat_id)
+    assert opened is not None
+    second_tab = to_conversation(opened)
+    second = ConversationSync(writer, ME)
+    second.attach(second_tab, chat_id)
+    answer.content, answer.status = "partial and the rest", StreamStatus.COMPLETE
+    first.sync()
+    writer.flush()
+    second_tab.turns[-1].status = StreamStatus.STOPPED  # what the page does to a loaded answer
+    second.sync()
+    writer.flush()
+    assert _stored(store, first)[-1] == (
+        "assistant",
+        "partial and the rest",
+        StreamStatus.COMPLETE,
+    )
+    writer.close()
