@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, func, select, update
+from sqlalchemy import Connection, Engine, and_, delete, func, select, update
 
 from chat_core.store_engine import display_url, make_engine, translated
 from chat_core.store_records import AnswerRecords
@@ -45,6 +47,7 @@ from chat_core.store_types import (
 )
 from chat_core.types import StreamStatus
 
+RETRY_AFTER_S = 15.0
 UNDO_WINDOW_S = 24 * 3600.0
 """A deleted chat stays restorable (``undo_delete``) this long before ``purge_deleted``."""
 
@@ -59,15 +62,30 @@ class Store(AnswerRecords):
         self.display_url = display_url(url)
         self._ready = False
         self._ready_lock = threading.Lock()
+        self._down_error: StoreUnavailable | None = None
+        self._down_until = 0.0
 
     def __repr__(self) -> str:
         return f"Store({self.display_url!r})"
 
     # -- plumbing ----------------------------------------------------------------------------
 
-    def _begin(self) -> Any:
-        self.ensure_schema()
-        return self._engine.begin()
+    @contextmanager
+    def _connect(self) -> Iterator[Connection]:
+        """A connection in a transaction, on a current schema; any failure becomes one
+        ``StoreUnavailable``. A PostgreSQL server that could not be used is not tried again for
+        ``RETRY_AFTER_S``: every page run would otherwise wait the connect timeout."""
+        if self._down_error is not None and time.monotonic() < self._down_until:
+            raise self._down_error
+        try:
+            self.ensure_schema()
+            with translated(self.backend), self._engine.begin() as conn:
+                yield conn
+        except StoreUnavailable as exc:
+            if self.backend != "sqlite" and exc.retryable:
+                self._down_error, self._down_until = exc, time.monotonic() + RETRY_AFTER_S
+            raise
+        self._down_error = None
 
     def ensure_schema(self) -> None:
         """Create or upgrade the schema once; raises ``StoreUnavailable`` (or its subclass
@@ -83,7 +101,7 @@ class Store(AnswerRecords):
 
     def check(self) -> None:
         """Raise ``StoreUnavailable`` unless the database answers a query right now."""
-        with translated(self.backend), self._begin() as conn:
+        with self._connect() as conn:
             conn.execute(select(func.count()).select_from(chats).where(chats.c.id == ""))
 
     def close(self) -> None:
@@ -107,7 +125,7 @@ class Store(AnswerRecords):
         if not is_chat_id(chat_id):
             return None
         at = time.time() if now is None else now
-        with translated(self.backend), self._begin() as conn:
+        with self._connect() as conn:
             existing = conn.execute(select(chats).where(chats.c.id == chat_id)).first()
             if existing is not None:
                 if existing.owner != owner:
@@ -129,7 +147,7 @@ class Store(AnswerRecords):
 
     def list_chats(self, owner: str, *, limit: int = 200, offset: int = 0) -> list[ChatSummary]:
         """The owner's chats, most recently active first (deleted ones left out)."""
-        with translated(self.backend), self._begin() as conn:
+        with self._connect() as conn:
             rows = conn.execute(
                 select(chats.c.id, chats.c.title, chats.c.created_at, chats.c.updated_at)
                 .where(and_(chats.c.owner == owner, chats.c.deleted_at.is_(None)))
@@ -140,7 +158,7 @@ class Store(AnswerRecords):
         return [ChatSummary(r.id, r.title, r.created_at, r.updated_at) for r in rows]
 
     def count_chats(self, owner: str) -> int:
-        with translated(self.backend), self._begin() as conn:
+        with self._connect() as conn:
             value = conn.execute(
                 select(func.count())
                 .select_from(chats)
@@ -153,7 +171,7 @@ class Store(AnswerRecords):
         unknown, malformed, deleted or other owner's id. A turn still "streaming" that no
         process has written for ``STALE_STREAMING_S`` reads as ``interrupted``."""
         at = time.time() if now is None else now
-        with translated(self.backend), self._begin() as conn:
+        with self._connect() as conn:
             chat = owned_chat(conn, owner, chat_id)
             if chat is None or chat["deleted_at"] is not None:
                 return None
@@ -198,7 +216,7 @@ class Store(AnswerRecords):
     def _update_chat(self, owner: str, chat_id: str, **values: Any) -> bool:
         if not is_chat_id(chat_id):
             return False
-        with translated(self.backend), self._begin() as conn:
+        with self._connect() as conn:
             result = conn.execute(
                 update(chats)
                 .where(and_(chats.c.id == chat_id, chats.c.owner == owner))
@@ -212,7 +230,7 @@ class Store(AnswerRecords):
         """Remove chats deleted more than ``older_than_s`` ago, with everything in them;
         returns how many chats went."""
         cutoff = (time.time() if now is None else now) - older_than_s
-        with translated(self.backend), self._begin() as conn:
+        with self._connect() as conn:
             ids = select(chats.c.id).where(
                 and_(chats.c.deleted_at.is_not(None), chats.c.deleted_at <= cutoff)
             )
@@ -224,7 +242,7 @@ class Store(AnswerRecords):
 
     def search(self, owner: str, query: str, *, limit: int = 30) -> list[SearchHit]:
         """The owner's chats whose title or message text contains ``query`` (any case)."""
-        with translated(self.backend), self._begin() as conn:
+        with self._connect() as conn:
             return search_chats(conn, owner, query, limit=limit)
 
     # -- turns -------------------------------------------------------------------------------
@@ -260,7 +278,7 @@ class Store(AnswerRecords):
         """Insert the turn, or replace the stored one with the same id (so a write retried
         after an outage is harmless). The chat's title is set from its first prompt while it has
         none, and the chat moves to the top of the list. ``False`` if the chat is not found."""
-        with translated(self.backend), self._begin() as conn:
+        with self._connect() as conn:
             chat = owned_chat(conn, owner, chat_id)
             if chat is None:
                 return False
@@ -305,7 +323,7 @@ class Store(AnswerRecords):
         if not is_chat_id(chat_id):
             return False
         owned = select(chats.c.id).where(and_(chats.c.id == chat_id, chats.c.owner == owner))
-        with translated(self.backend), self._begin() as conn:
+        with self._connect() as conn:
             result = conn.execute(
                 update(turns)
                 .where(and_(turns.c.chat_id.in_(owned), turns.c.id == turn_id))
@@ -317,7 +335,7 @@ class Store(AnswerRecords):
         """Remove turns (e.g. an answer that Regenerate replaced); returns how many went."""
         if not turn_ids:
             return 0
-        with translated(self.backend), self._begin() as conn:
+        with self._connect() as conn:
             if owned_chat(conn, owner, chat_id) is None:
                 return 0
             for table, column in ((answer_metrics, answer_metrics.c.turn_id), (turns, turns.c.id)):

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import AbstractContextManager
 from typing import Any
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import Connection, and_, delete, select
 
-from chat_core.store_engine import translated
 from chat_core.store_rows import has_turn, owned_chat
 from chat_core.store_schema import answer_metrics, attachments, feedback
 from chat_core.store_types import new_turn_id
@@ -20,7 +20,7 @@ class AnswerRecords:
 
     backend: str
 
-    def _begin(self) -> Any:
+    def _connect(self) -> AbstractContextManager[Connection]:
         raise NotImplementedError
 
     def add_feedback(
@@ -37,7 +37,7 @@ class AnswerRecords:
         if value not in (1, -1):
             raise ValueError("feedback is +1 or -1")
         at = time.time() if now is None else now
-        with translated(self.backend), self._begin() as conn:
+        with self._connect() as conn:
             if owned_chat(conn, owner, chat_id) is None or not has_turn(conn, chat_id, turn_id):
                 return False
             key = and_(feedback.c.chat_id == chat_id, feedback.c.turn_id == turn_id)
@@ -64,7 +64,7 @@ class AnswerRecords:
         """Record an attachment's metadata (never its bytes); its id, or None if not found."""
         at = time.time() if now is None else now
         attachment_id = new_turn_id()
-        with translated(self.backend), self._begin() as conn:
+        with self._connect() as conn:
             if owned_chat(conn, owner, chat_id) is None or not has_turn(conn, chat_id, turn_id):
                 return None
             conn.execute(
@@ -89,7 +89,7 @@ class AnswerRecords:
         conditions = [answer_metrics.c.owner == owner]
         if since is not None:
             conditions.append(answer_metrics.c.started_at >= since)
-        with translated(self.backend), self._begin() as conn:
+        with self._connect() as conn:
             rows = conn.execute(
                 select(answer_metrics.c.chat_id, answer_metrics.c.turn_id, answer_metrics.c.data)
                 .where(and_(*conditions))

@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, event, text
 
 from chat_core import store_schema
 from chat_core.errors import ChatError
@@ -119,6 +119,16 @@ def test_postgresql_that_is_not_running_is_unavailable_not_a_crash() -> None:
         store.list_chats(ME)
     assert "cannot be reached" in caught.value.user_message
     assert "secret-pw" not in repr(store) and "secret-pw" not in caught.value.user_message
+
+
+def test_unreachable_postgresql_is_not_retried_on_every_call() -> None:
+    store = Store(f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none")
+    attempts: list[int] = []
+    event.listen(store._engine, "do_connect", lambda *args: attempts.append(1))
+    for _ in range(5):  # a page run lists chats, opens one, saves...: one wait, not five
+        with pytest.raises(StoreUnavailable):
+            store.list_chats(ME)
+    assert len(attempts) == 1
 
 
 def test_postgresql_connections_dropped_by_the_server_are_reopened(pg_url: str) -> None:
