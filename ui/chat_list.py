@@ -243,16 +243,7 @@ def render_sidebar(session: ChatSession, *, new_chat_button: bool = True) -> Non
     if not session.listing:
         st.caption("Chats are not listed here. Bookmark this page's address to come back.")
         return
-    st.download_button(
-        "Export all chats (JSON)",
-        data=lambda: export_all(session.store, session.owner),
-        file_name="streamchat-all-chats.json",
-        mime="application/json",
-        key="chat_list_export_all",
-        icon=":material/download:",
-        on_click="ignore",
-        width="stretch",
-    )
+    _export_all(session)
     query = st.text_input(
         "Search chats",
         key="chat_list_search",
@@ -266,6 +257,30 @@ def render_sidebar(session: ChatSession, *, new_chat_button: bool = True) -> Non
             _grouped_list(session)
     except StoreUnavailable as exc:
         st.warning(exc.user_message, icon=":material/cloud_off:")
+
+
+def _export_all(session: ChatSession) -> None:
+    """ "Export all chats": a button first, so the (possibly large) file and its download
+    button exist only when asked for."""
+    if not st.session_state.get("chat_list_export_ready"):
+        st.button(
+            "Export all chats",
+            key="chat_list_export",
+            icon=":material/download:",
+            on_click=lambda: st.session_state.update(chat_list_export_ready=True),
+            width="stretch",
+        )
+        return
+    st.download_button(
+        "Download all chats (JSON)",
+        data=lambda: export_all(session.store, session.owner),
+        file_name="streamchat-all-chats.json",
+        mime="application/json",
+        key="chat_list_export_all",
+        icon=":material/download:",
+        on_click=lambda: st.session_state.update(chat_list_export_ready=False),
+        width="stretch",
+    )
 
 
 def _toggle_incognito(session: ChatSession) -> None:

@@ -173,7 +173,9 @@ def test_export_all_downloads_every_chat_as_one_json_file(
     monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
     at = _ask(_app(_url(tmp_path)), "first")
     at.button(key="chat_list_new").click().run()
-    _ask(at, "second")
+    at = _ask(at, "second")
+    assert "streamchat-all-chats.json" not in found  # only made when asked for
+    at.button(key="chat_list_export").click().run()
     exported = json.loads(found["streamchat-all-chats.json"]())
     assert [c["title"] for c in exported["chats"]] == ["second", "first"]
     assert exported["chats"][0]["messages"][1]["content"] == "echo: second"
