@@ -192,6 +192,10 @@ def sync_current() -> None:
     session: ChatSession | None = st.session_state.get(SESSION_KEY)
     if session is not None:
         sync(session)
+        if session.writer.last_error is None:
+            # The answer is over: have it stored before the run ends, so a reload or another
+            # server right after it shows the whole answer (milliseconds; bounded anyway).
+            session.writer.flush(1.0)
 
 
 # -- sidebar -----------------------------------------------------------------------------------
