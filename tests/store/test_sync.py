@@ -30,6 +30,17 @@ def _stored(store: Store, sync: ConversationSync) -> list[tuple[str, str, Stream
     return [(t.role, t.content, t.status) for t in chat.turns]
 
 
+def _open_in_another_tab(
+    store: Store, writer: WriteBehind, chat_id: str
+) -> tuple[Conversation, ConversationSync]:
+    opened = store.get_chat(ME, chat_id)
+    assert opened is not None
+    conversation = to_conversation(opened)
+    sync = ConversationSync(writer, ME)
+    sync.attach(conversation, chat_id)
+    return conversation, sync
+
+
 def test_streaming_answer_is_saved_by_ticks_without_any_hook(store: Store) -> None:
     writer = CountingWriter(store)
     conversation = Conversation()
@@ -128,11 +139,7 @@ def test_two_tabs_writing_the_same_chat_lose_nothing(store: Store) -> None:
     chat_id = first.sync()
     writer.flush()
     assert chat_id is not None
-    opened = store.get_chat(ME, chat_id)
-    assert opened is not None
-    second_tab = to_conversation(opened)
-    second = ConversationSync(writer, ME)
-    second.attach(second_tab, chat_id)
+    second_tab, second = _open_in_another_tab(store, writer, chat_id)
     second_tab.add_user("from the second tab")
     first_tab.add_user("first tab again")
     second.sync()
@@ -158,11 +165,7 @@ def test_opening_a_chat_whose_answer_streams_elsewhere_never_overwrites_it(
     chat_id = first.sync()
     writer.flush()
     assert chat_id is not None
-    opened = store.get_chat(ME, chat_id)
-    assert opened is not None
-    second_tab = to_conversation(opened)
-    second = ConversationSync(writer, ME)
-    second.attach(second_tab, chat_id)
+    second_tab, second = _open_in_another_tab(store, writer, chat_id)
     answer.content, answer.status = "partial and the rest", StreamStatus.COMPLETE
     first.sync()
     writer.flush()
