@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import actions, state
+from ui import actions, chat_list, state
 from ui.answer import stream_answer
 from ui.errors import page_guard
 from ui.messages import (
@@ -57,10 +57,14 @@ def _chat_page() -> None:
     the first token on screen (bench/history.py)."""
     secrets = read_secrets()
     settings = current_settings(secrets)
+    store_session = chat_list.begin()  # the chat store: ?chat=<id>, saving (ui/chat_list.py)
     conv = state.conversation()
 
     state.begin_full_run()
     render_chat_sidebar(conv, secrets)
+    if store_session is not None:
+        with st.sidebar:
+            chat_list.render_sidebar(store_session, new_chat_button=False)
     # Fixed top-level layout, so the chat messages sit at the same positions in every run and
     # the welcome never leaves stale buttons inside the first message (docs/design.md §23).
     header, notices = st.container(), st.container()
@@ -124,6 +128,7 @@ def _live(drawn: int) -> None:
         render_turn(conv.add_user(prompt), last=False, on_retry=actions.retry)
     if streaming:
         stream_answer(conv, settings, on_retry=actions.retry)
+        chat_list.sync_current()  # store the settled answer now and put the chat in the URL
         if not full_run and len(conv.turns) - drawn >= FOLD_AFTER_TURNS:
             # Turns this fragment drew are redrawn by every later prompt until a full run
             # takes them into the history above; do that now, after the answer, rather than

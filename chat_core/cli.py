@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import TextIO
 
+from chat_core import cli_store
 from chat_core.api import DEFAULT_SYSTEM_PROMPT
 from chat_core.config import (
     BASE_URL_VARS,
@@ -143,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print a reasoning model's thinking (dimmed) before its answer",
     )
+    cli_store.add_arguments(parser)  # store: --list, --chat ID, --no-save
     return parser
 
 
@@ -210,6 +212,7 @@ class TerminalChat:
         stdout: TextIO = sys.stdout,
         stderr: TextIO = sys.stderr,
         interactive: bool | None = None,
+        sink: cli_store.ChatSink | None = None,
     ) -> None:
         self.provider = provider
         self.model = model or provider.default_model
@@ -233,6 +236,8 @@ class TerminalChat:
         self._lock = threading.Lock()
         self._current: ChatStream | None = None
         self._stop_requested = False
+        self.sink = sink
+        """Keeps the chat (``chat_core.cli_store.StoreSink``); None keeps it in memory only."""
 
     # -- Ctrl-C ------------------------------------------------------------------------------
 
@@ -275,6 +280,8 @@ class TerminalChat:
                     break
                 if prompt.lower() == "clear":
                     self.conversation.clear()
+                    if self.sink is not None:  # store: the next prompt starts a new chat
+                        self.sink.reset()
                     self._say("(conversation cleared)")
                     continue
                 if not is_encodable(prompt):
@@ -330,6 +337,8 @@ class TerminalChat:
                 self._write(self._dim(reasoning[shown:]))
                 shown = len(reasoning)
 
+        if self.sink is not None:  # store: save the prompt, then the answer as it streams
+            self.sink.started(conversation, turn)
         try:
             self._write("Assistant: ")
             answering = False
@@ -341,6 +350,8 @@ class TerminalChat:
                     answering = True
                 turn.content += frame
                 self._write(frame)
+                if self.sink is not None:
+                    self.sink.progress(turn.content)
             result = stream.wait()
             if not answering:
                 show_reasoning()
@@ -365,6 +376,8 @@ class TerminalChat:
             turn.error = result.error.user_message
             turn.error_kind = result.error.kind
             self._error(result.error)
+        if self.sink is not None:  # store: the final answer with status and metrics
+            self.sink.finished(turn, result)
         if self.show_metrics:
             self._say(format_metrics(result.metrics))
         return result
@@ -429,6 +442,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name_, value in (("--system", args.system), ("--model", args.model)):
         if value is not None and not is_encodable(value):
             parser.error(f"argument {name_}: not valid UTF-8 text")
+    # store: --list / --chat ID / saving as it goes (chat_core/cli_store.py)
+    sink, history, status = cli_store.prepare(args, sys.stdout, sys.stderr)
+    if status is not None:
+        return status
     try:
         name = args.provider or default_provider()
         # The person running the terminal chat owns the environment: a --base-url of theirs
@@ -445,14 +462,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             timeout_s=args.timeout,
             show_metrics=args.metrics,
             show_reasoning=args.show_reasoning,
+            sink=sink,
         )
     except ChatError as exc:
         sys.stderr.write(f"Error: {exc.user_message}\n")
+        if sink is not None:
+            sink.close(sys.stderr)
         return 2
+    if history is not None:
+        chat.conversation = history
     for note in (deprecation_notice(chat.model), *_not_sent(args, chat)):
         if note:
             sys.stderr.write(f"Note: {note}\n")
-    return chat.run()
+    try:
+        return chat.run()
+    finally:
+        if sink is not None:
+            sink.close(sys.stderr)
 
 
 def _not_sent(args: argparse.Namespace, chat: TerminalChat) -> list[str]:

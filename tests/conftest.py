@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -35,3 +36,23 @@ def wire(wire_server: WireServer) -> WireServer:
 # ============================================================================================
 # (other fixtures go below)
 # ============================================================================================
+
+
+# ============================================================================================
+# Chat store: one temporary database for the whole test run, so the app under test never
+# writes .streamchat/chats.db into the repository (tests/store use their own databases).
+# ============================================================================================
+
+
+@pytest.fixture(scope="session", autouse=True)
+def chat_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('chat-db') / 'chats.db'}"
+    previous = os.environ.get("STREAMCHAT_DATABASE_URL")
+    os.environ["STREAMCHAT_DATABASE_URL"] = url
+    try:
+        yield url
+    finally:
+        if previous is None:
+            os.environ.pop("STREAMCHAT_DATABASE_URL", None)
+        else:
+            os.environ["STREAMCHAT_DATABASE_URL"] = previous

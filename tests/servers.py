@@ -43,6 +43,10 @@ CHROMIUM_ARGS = [
 _SCRUBBED_PREFIXES = ("OPENAI_", "ANTHROPIC_", "STREAMCHAT_")
 
 
+# store: one SQLite chat database per test run for the servers and terminal chats started here.
+_TEST_DATABASE = Path(tempfile.mkdtemp(prefix="streamchat-test-db-")) / "chats.db"
+
+
 def free_port() -> int:
     """A TCP port that was free a moment ago on 127.0.0.1."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -55,6 +59,8 @@ def server_env(**overrides: str | None) -> dict[str, str]:
     with no secrets file, UTF-8 I/O, then ``overrides`` (``None`` removes a variable)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES)}
     env["STREAMCHAT_SECRETS_FILE"] = ""
+    # store: a chat database of this test run, never .streamchat/ in the repository
+    env["STREAMCHAT_DATABASE_URL"] = f"sqlite:///{_TEST_DATABASE}"
     env["PYTHONIOENCODING"] = "utf-8"
     env["PYTHONUNBUFFERED"] = "1"
     for key, value in overrides.items():

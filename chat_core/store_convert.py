@@ -1,0 +1,152 @@
+"""Between the store's values and ``chat_core.conversation`` (what pages and the terminal chat
+hold in memory), plus "export all": one JSON file with every chat of an owner."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from chat_core.conversation import FORMAT_VERSION, Conversation, Turn
+from chat_core.metrics import StreamMetrics
+from chat_core.store import Store
+from chat_core.store_types import StoredChat, StoredTurn
+from chat_core.types import Role
+
+log = logging.getLogger(__name__)
+
+
+def stored_turn(turn: Turn) -> StoredTurn:
+    """The storable form of an in-memory turn (same id, so saving it again replaces it).
+    ``reasoning`` and ``finish_reason`` are read where the turn has them."""
+    return StoredTurn(
+        id=turn.id,
+        role=turn.role,
+        content=turn.content,
+        status=turn.status,
+        created_at=turn.created_at,
+        updated_at=time.time(),
+        reasoning=getattr(turn, "reasoning", "") or "",
+        finish_reason=getattr(turn, "finish_reason", None),
+        model=turn.model,
+        provider=turn.provider,
+        error=turn.error,
+        error_kind=turn.error_kind,
+        metrics=None if turn.metrics is None else turn.metrics.to_dict(timeline=True),
+    )
+
+
+def memory_turn(stored: StoredTurn) -> Turn:
+    """The in-memory turn of a stored one. Metrics that no longer parse are dropped (logged
+    by type), the message itself is kept."""
+    metrics: StreamMetrics | None = None
+    if stored.metrics is not None:
+        try:
+            metrics = StreamMetrics.from_dict(stored.metrics)
+        except (KeyError, TypeError, ValueError) as exc:
+            log.warning("stored metrics of a turn not readable: %s", type(exc).__name__)
+    role: Role = "assistant" if stored.role == "assistant" else "user"
+    turn = Turn(
+        role,
+        stored.content,
+        status=stored.status,
+        metrics=metrics,
+        error=stored.error,
+        error_kind=stored.error_kind,
+        provider=stored.provider,
+        model=stored.model,
+        id=stored.id,
+        created_at=stored.created_at,
+    )
+    # Fields the engine's branch adds to Turn; set only where this Turn has them.
+    for name, value in (("reasoning", stored.reasoning), ("finish_reason", stored.finish_reason)):
+        if hasattr(turn, name):
+            setattr(turn, name, value)
+    return turn
+
+
+def to_conversation(chat: StoredChat, *, default_system: str | None = None) -> Conversation:
+    """A ``Conversation`` holding the stored chat's system prompt and turns."""
+    system = chat.system if chat.system is not None else default_system
+    conversation = Conversation() if system is None else Conversation(system=system)
+    conversation.turns = [memory_turn(t) for t in chat.turns]
+    return conversation
+
+
+def chat_export(chat: StoredChat) -> dict[str, Any]:
+    """One chat in the conversation export format (``Conversation.to_json``) plus its id,
+    title and times, so "export all" files can be read back chat by chat."""
+    conversation = to_conversation(chat)
+    return {
+        "format": "streamchat",
+        "version": FORMAT_VERSION,
+        "id": chat.id,
+        "title": chat.summary.label,
+        "created_at": chat.summary.created_at,
+        "updated_at": chat.summary.updated_at,
+        "system": conversation.system,
+        "messages": [t.to_dict() for t in conversation.turns],
+    }
+
+
+def export_all(store: Store, owner: str) -> str:
+    """Every chat of ``owner`` (newest first) as one JSON document:
+    ``{"format": "streamchat-all", "version": 1, "chats": [chat_export, ...]}``.
+    Raises ``StoreUnavailable``."""
+    chats: list[dict[str, Any]] = []
+    offset = 0
+    while True:
+        page = store.list_chats(owner, limit=200, offset=offset)
+        for summary in page:
+            chat = store.get_chat(owner, summary.id)
+            if chat is not None:
+                chats.append(chat_export(chat))
+        if len(page) < 200:
+            break
+        offset += 200
+    return json.dumps(
+        {"format": "streamchat-all", "version": 1, "chats": chats}, ensure_ascii=False, indent=2
+    )
+
+
+def save_conversation(
+    store: Store, owner: str, conversation: Conversation, *, chat_id: str | None = None
+) -> str | None:
+    """Store a whole in-memory conversation (an import, or a chat that was kept in memory
+    while the store was down) as a chat; returns its id, or None if ``chat_id`` is not the
+    owner's. Raises ``StoreUnavailable``."""
+    summary = store.create_chat(owner, chat_id=chat_id, system=conversation.system)
+    if summary is None:
+        return None
+    for turn in conversation.turns:
+        store.save_turn(owner, summary.id, stored_turn(turn))
+    return summary.id
+
+
+def stored_answers(
+    store: Store, owner: str, *, since: float | None = None, limit: int = 1000
+) -> list[Turn]:
+    """The metrics page's rows from the store: the owner's measured answers (newest ``limit``,
+    returned oldest first, like ``ui.state.answers()``) as assistant turns whose ``metrics`` are
+    set; the text is not loaded. Raises ``StoreUnavailable``."""
+    turns: list[Turn] = []
+    for row in reversed(store.answer_metrics(owner, since=since, limit=limit)):
+        try:
+            metrics = StreamMetrics.from_dict(row)
+        except (KeyError, TypeError, ValueError) as exc:
+            log.warning("stored metrics of an answer not readable: %s", type(exc).__name__)
+            continue
+        turns.append(
+            Turn(
+                "assistant",
+                "",
+                status=metrics.status,
+                metrics=metrics,
+                provider=metrics.provider,
+                model=metrics.model,
+                id=str(row["turn_id"]),
+                created_at=metrics.started_at,
+            )
+        )
+    return turns
