@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import chat_core.api
+import ui.settings
 from chat_core.conversation import Conversation, Turn
 from chat_core.types import (
     ChatRequest,
@@ -126,7 +126,7 @@ class ThinkingProvider:
 def test_reasoning_is_shown_apart_above_the_answer_and_kept_with_the_turn(
     app: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(chat_core.api, "make_provider", lambda settings: ThinkingProvider())
+    monkeypatch.setattr(ui.settings, "make_provider", lambda settings, **_: ThinkingProvider())
     at = send(app().run(), "what is 2+2?")
     turn = at.session_state["conversation"].turns[-1]
     assert turn.content == "The answer is **4**."

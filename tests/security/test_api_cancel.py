@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from chat_core.stream import ChatStream
+from tests import aio
 from tests.servers import RunningServer, server_env, streamlit_server
 from tests.wire_server import WireServer
 
@@ -109,7 +110,7 @@ def test_a_body_that_never_arrives_is_refused(
         "client": ("127.0.0.1", 5000),
         "server": ("127.0.0.1", 8501),
     }
-    asyncio.run(asyncio.wait_for(app(scope, receive, send), 10))
+    aio.run(asyncio.wait_for(app(scope, receive, send), 10))
     assert sent[0]["status"] == 408
     assert wire.requests == []
 
@@ -135,5 +136,5 @@ def test_a_client_that_stops_reading_is_dropped_and_the_answer_cancelled(
         if message["type"] == "http.response.body":
             await asyncio.sleep(3600)  # the client's window is full and stays full
 
-    asyncio.run(asyncio.wait_for(response({"type": "http"}, receive, send), 30))
+    aio.run(asyncio.wait_for(response({"type": "http"}, receive, send), 30), timeout_s=40)
     assert stream.wait(10).status.value == "stopped"

@@ -184,9 +184,9 @@ def test_a_malformed_base_url_does_not_lock_the_session(
     assert any("not a valid base URL" in str(w.value) for w in at.sidebar.warning)
     at = send(at, "still here?")
     assert "not a valid base URL" in errors(at)[-1]
-    at.switch_page("pages/metrics.py").run()
+    at.switch_page("app_pages/metrics.py").run()
     assert not at.exception
-    at.switch_page("app.py").run()
+    at.switch_page("app_pages/chat.py").run()
     at.text_input(key=BASE_URL_FIELD).input(wire.openai_base_url).run()
     at = send(at, "and now")
     assert messages(at)[-1][1].startswith("You said: and now")
