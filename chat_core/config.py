@@ -78,6 +78,8 @@ class ProviderSettings:
     custom_base_url: bool = False
     """The base URL came from the caller, not from the configuration (a visitor typed it):
     error messages from it must not reveal internal details."""
+    public_only: bool = False
+    """Connections for this custom base URL must reach public addresses."""
 
 
 def _lookup(
@@ -132,7 +134,12 @@ def resolve(
         if not private_urls:
             check_public_url(url)
         return ProviderSettings(
-            provider, typed_key, url, "argument" if typed_key else None, custom_base_url=True
+            provider,
+            typed_key,
+            url,
+            "argument" if typed_key else None,
+            custom_base_url=True,
+            public_only=not private_urls,
         )
     key: str | None = typed_key
     source: str | None = "argument" if typed_key else None

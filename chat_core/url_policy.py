@@ -23,6 +23,11 @@ ALLOW_PRIVATE_ENV = "STREAMCHAT_ALLOW_PRIVATE_BASE_URLS"
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]", "ip6-localhost"})
 _PRIVATE_SUFFIXES = (".localhost", ".local", ".internal", ".home.arpa", ".lan")
 _TRUE = frozenset({"1", "true", "yes", "on"})
+PRIVATE_REFUSED = (
+    "This server does not connect to local or private network addresses from a base URL "
+    "typed here. Use a public https:// address, or ask the operator to allow private "
+    f"addresses ({ALLOW_PRIVATE_ENV})."
+)
 
 
 def check_base_url(url: str) -> None:
@@ -65,17 +70,13 @@ def check_public_url(url: str) -> None:
     """Raise ``ConfigurationError`` unless every address ``url``'s host resolves to is public.
 
     The message never says what the name resolved to or whether anything answers there.
-    Checked when the setting is used; a name whose DNS answer changes between this check and
-    the connection (DNS rebinding) is not caught here.
+    Checked when the setting is used; a DNS answer that changes before the connection (DNS
+    rebinding) is caught on the socket (``providers._abort.public_peers_only``).
     """
     check_base_url(url)
     parts = urlsplit(url)
     host = (parts.hostname or "").rstrip(".").lower()
-    refused = ConfigurationError(
-        "This server does not connect to local or private network addresses from a base URL "
-        "typed here. Use a public https:// address, or ask the operator to allow private "
-        f"addresses ({ALLOW_PRIVATE_ENV})."
-    )
+    refused = ConfigurationError(PRIVATE_REFUSED)
     named_private = host in LOOPBACK_NAMES or host.endswith(_PRIVATE_SUFFIXES) or "." not in host
     if named_private and not _is_ip(host):
         raise refused

@@ -31,13 +31,18 @@ def make_provider(
     if settings.provider == "demo":
         return DemoProvider.from_env()
     if settings.key_source == "argument" or settings.custom_base_url:
-        slot = (settings.provider, _digest(settings.api_key), settings.base_url)
+        slot = (
+            settings.provider,
+            _digest(settings.api_key),
+            settings.base_url,
+            settings.public_only,
+        )
         cached = session_cache.get(slot) if session_cache is not None else None
         if cached is not None:
             return cached
         provider: Provider = _build(settings.provider, settings.api_key, settings.base_url)
         if settings.custom_base_url:
-            provider = GuardedProvider(provider)
+            provider = GuardedProvider(provider, public_only=settings.public_only)
         if session_cache is not None:
             session_cache[slot] = provider
         return provider

@@ -1,4 +1,5 @@
-"""Abort a request that is still waiting for the provider's response headers.
+"""Abort a request that is still waiting for the provider's response headers, and refuse
+connections to private addresses where only public ones may be reached.
 
 The SDKs give no handle on a request until its headers have arrived; a provider that takes
 18 s to answer keeps the request (and the billing) going that long after the person or the
@@ -7,6 +8,11 @@ asks httpx for connection traces (the documented ``trace`` request extension), a
 connection's stream notes which thread is reading or writing it at the moment. Then
 ``abort_thread_io(thread)`` shuts down the socket that thread is blocked on, the SDK raises a
 connection error at once, and the provider sees the request go away.
+
+The same connection trace checks, inside ``public_peers_only()``, that each new connection
+reached a public address: a visitor's base URL was checked when it was used
+(``url_policy.check_public_url``), but its DNS answer can change before the SDK connects (DNS
+rebinding); the address actually connected to cannot.
 """
 
 from __future__ import annotations
@@ -14,8 +20,10 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
+
+from chat_core.url_policy import is_public_address
 
 ClientT = TypeVar("ClientT")
 
@@ -23,6 +31,22 @@ _lock = threading.Lock()
 _busy: dict[int, Any] = {}
 """Thread ident -> the network stream that thread is reading or writing right now."""
 _CONNECT_EVENTS = frozenset({"connection.connect_tcp.complete", "connection.start_tls.complete"})
+_local = threading.local()
+
+
+class PrivatePeerRefused(ConnectionError):
+    """A connection made under ``public_peers_only`` reached a non-public address."""
+
+
+@contextlib.contextmanager
+def public_peers_only() -> Iterator[None]:
+    """New connections this thread opens inside the block must reach public addresses."""
+    previous = getattr(_local, "public_only", False)
+    _local.public_only = True
+    try:
+        yield
+    finally:
+        _local.public_only = previous
 
 
 def abortable_client(client_class: Callable[..., ClientT], **kwargs: Any) -> ClientT:
@@ -57,6 +81,21 @@ def _on_trace(event: str, info: dict[str, Any]) -> None:
         stream = info.get("return_value")
         if stream is not None:
             _track(stream)
+            if event == "connection.connect_tcp.complete" and getattr(_local, "public_only", False):
+                _check_peer(stream)
+
+
+def _check_peer(stream: Any) -> None:
+    sock = stream.get_extra_info("socket")
+    try:
+        peer = str(sock.getpeername()[0]) if isinstance(sock, socket.socket) else ""
+        public = bool(peer) and is_public_address(peer)
+    except (OSError, ValueError):
+        public = False
+    if not public:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+        raise PrivatePeerRefused("connection to a non-public address refused")
 
 
 def _track(stream: Any) -> None:

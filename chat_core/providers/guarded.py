@@ -8,11 +8,14 @@ of problem and the host the visitor typed.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 from chat_core import errors as e
+from chat_core.providers._abort import PrivatePeerRefused, public_peers_only
 from chat_core.providers.base import Provider, Upstream
 from chat_core.types import ChatRequest, UpstreamEvent
+from chat_core.url_policy import PRIVATE_REFUSED
 
 _MESSAGES: dict[str, str] = {
     "authentication": "{label} rejected the API key you entered.",
@@ -43,17 +46,25 @@ class GuardedProvider:
     """Wraps a provider; every ``ChatError`` it or its upstream raises goes through
     ``guarded_error``."""
 
-    def __init__(self, inner: Provider) -> None:
+    def __init__(self, inner: Provider, *, public_only: bool = False) -> None:
         self._inner = inner
+        self._public_only = public_only
         self.name = inner.name
         self.label = inner.label
         self.default_model = inner.default_model
 
     def open(self, request: ChatRequest) -> Upstream:
+        """Open the inner provider's request; with ``public_only`` its connections must reach
+        public addresses (checked on the socket, so a DNS answer that changed since the base
+        URL was checked does not matter)."""
+        guard = public_peers_only() if self._public_only else contextlib.nullcontext()
         try:
-            upstream = self._inner.open(request)
+            with guard:
+                upstream = self._inner.open(request)
         except e.ChatError as exc:
             raise guarded_error(exc, label=self.label, model=request.model) from None
+        except PrivatePeerRefused:
+            raise e.ConfigurationError(PRIVATE_REFUSED, provider=self.label) from None
         return _GuardedUpstream(upstream, self.label, request.model)
 
 

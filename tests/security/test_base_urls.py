@@ -231,3 +231,33 @@ def test_a_key_typed_in_the_sidebar_is_gone_when_the_session_ends(
     assert first.client_port == second.client_port  # the session reuses its client
     del at  # the browser session ends: its session state goes
     assert _objects_holding(typed) == 0
+
+
+def test_a_dns_answer_that_changes_after_the_check_is_caught_on_the_socket(
+    monkeypatch: pytest.MonkeyPatch, visitor: WireServer
+) -> None:
+    """DNS rebinding: the name is public when the base URL is checked, then points at this
+    machine when the SDK connects. The connection's real peer address is refused."""
+    import socket
+
+    from chat_core.api import start_chat
+    from chat_core.providers import make_provider
+
+    real = socket.getaddrinfo
+    answers = iter(["93.184.216.34"])  # the first answer (the check) is public, then loopback
+
+    def rebinding(host: str, port: object, *args: object, **kwargs: object) -> object:
+        if host == "rebind.example":
+            address = next(answers, "127.0.0.1")
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+        return real(host, port, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    url = f"http://rebind.example:{visitor.port}/v1"
+    settings = resolve("openai-compatible", base_url=url, environ={}, private_urls=False)
+    assert settings.public_only
+    result = start_chat("hello", provider=make_provider(settings)).wait(30)
+    assert visitor.requests == []
+    assert result.error is not None
+    assert "127.0.0.1" not in result.error.user_message
+    assert "does not connect to local or private network addresses" in result.error.user_message
