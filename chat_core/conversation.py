@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from chat_core.cost import Cost
 from chat_core.errors import ConversationFormatError
 from chat_core.metrics import StreamMetrics
 from chat_core.parts import Attachment
@@ -47,6 +48,8 @@ class Turn:
     """Every answer to this prompt, oldest first, this one included; one list shared by
     all of them (empty while there is only one). See chat_core/versions.py."""
     answered: str | None = None
+    cost: Cost | None = None
+    """What the answer cost (chat_core/cost.py), priced when it finished; ``None`` unknown."""
     """The prompt this answer replied to, kept when the prompt was edited afterwards."""
 
     @property
@@ -81,6 +84,8 @@ class Turn:
             extras["feedback"] = self.feedback
         if self.answered is not None:
             extras["answered"] = self.answered
+        if self.cost is not None:
+            extras["cost"] = self.cost.to_dict()
         if self.versions and not nested:
             extras["version"] = self.versions.index(self)
             extras["versions"] = [t.to_dict(nested=True) for t in self.versions]
@@ -117,6 +122,7 @@ class Turn:
             attachments=tuple(Attachment.from_dict(a) for a in attachments),
             feedback=feedback,
             answered=_opt_str(data.get("answered")),
+            cost=None if data.get("cost") is None else Cost.from_dict(data["cost"]),
         )
         versions = data.get("versions")
         if versions:
@@ -147,6 +153,9 @@ class Conversation:
 
     system: str = "You are a helpful assistant."
     turns: list[Turn] = field(default_factory=list)
+    set_aside: tuple[str, Turn] | None = field(default=None, repr=False)
+    """(prompt id, answer) taken off the chat by Regenerate/Edit until its new answer starts
+    (chat_core/versions.py); not exported."""
 
     def add_user(self, content: str, attachments: tuple[Attachment, ...] = ()) -> Turn:
         turn = Turn("user", content, attachments=attachments)
@@ -161,6 +170,7 @@ class Conversation:
 
     def clear(self) -> None:
         self.turns.clear()
+        self.set_aside = None
 
     def last_user_index(self) -> int | None:
         for index in range(len(self.turns) - 1, -1, -1):

@@ -61,6 +61,24 @@ class Cost:
     def total_usd(self) -> Decimal:
         return self.input_usd + self.output_usd
 
+    def to_dict(self) -> dict[str, str]:
+        """Amounts as decimal strings (exact, unlike JSON floats)."""
+        return {"input_usd": str(self.input_usd), "output_usd": str(self.output_usd),
+                "source": self.source}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Cost:
+        """Inverse of ``to_dict``; raises ``ValueError`` on anything malformed."""
+        if not isinstance(data, dict):
+            raise ValueError("a cost must be an object")
+        try:
+            amounts = Decimal(str(data["input_usd"])), Decimal(str(data["output_usd"]))
+        except (KeyError, InvalidOperation) as exc:
+            raise ValueError("a cost needs input_usd and output_usd amounts") from exc
+        if not all(a.is_finite() and a >= 0 for a in amounts):
+            raise ValueError("cost amounts must be zero or more")
+        return cls(amounts[0], amounts[1], str(data.get("source", "")))
+
 
 @dataclass(frozen=True, slots=True)
 class CostTotal:

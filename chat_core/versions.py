@@ -36,15 +36,35 @@ def label(turn: Turn) -> str:
     return f"answer {number} of {count}" if count > 1 else ""
 
 
-def start_new_version(conv: Conversation, *, provider: str | None, model: str | None) -> Turn:
-    """Replace the last answer with a new, empty one in status "streaming" (to be filled in
-    place), keeping the old one reachable. Without a last answer (the chat ends with a
-    prompt whose answer failed and was removed), it is a plain new answer.
-
-    The previous answer moves into the shared version list unless it has no text at all
-    (a failure with nothing received is not worth paging back to)."""
+def set_aside_last_answer(conv: Conversation) -> None:
+    """Take the last answer off the chat now (a Regenerate or Edit callback, before the run
+    that streams the new answer draws the page); the next ``start_new_version`` for the
+    same prompt makes it a version of the new answer."""
     previous = last_answer(conv)
-    if previous is not None:
+    if previous is None:
+        return
+    conv.turns.pop()
+    conv.set_aside = (conv.turns[-1].id, previous)
+
+
+def _previous_answer(conv: Conversation) -> Turn | None:
+    previous = last_answer(conv)
+    if previous is None and conv.set_aside is not None and conv.turns:
+        prompt_id, answer = conv.set_aside
+        if conv.turns[-1].id == prompt_id:
+            previous = answer
+    return previous
+
+
+def start_new_version(conv: Conversation, *, provider: str | None, model: str | None) -> Turn:
+    """A new, empty answer in status "streaming" (to be filled in place) at the end of the
+    chat. The answer it replaces (the chat's last answer, or the one set aside for this
+    prompt) stays reachable as an earlier version, unless it has no text at all (a failure
+    with nothing received is not worth paging back to). After a plain prompt it is simply
+    the first answer."""
+    previous = _previous_answer(conv)
+    conv.set_aside = None
+    if previous is not None and last_answer(conv) is previous:
         conv.turns.pop()
     new = conv.add_assistant(provider=provider, model=model)
     if previous is None:
@@ -57,25 +77,24 @@ def start_new_version(conv: Conversation, *, provider: str | None, model: str | 
         versions.append(new)
         for turn in versions:
             turn.versions = versions
-    new.answered = _prompt(conv).content if any(t.answered for t in versions) else None
+    if any(t.answered is not None for t in versions):
+        new.answered = _prompt(conv).content
     return new
 
 
-def edit_last_prompt(
-    conv: Conversation, text: str, *, provider: str | None, model: str | None
-) -> Turn:
-    """Replace the last prompt's text with ``text`` (its attachments stay) and start a new
-    answer for it, as ``start_new_version``; the previous answer keeps the prompt it
-    answered, so showing it again restores that prompt. Raises ``ValueError`` when the chat
-    has no prompt."""
+def edit_last_prompt(conv: Conversation, text: str) -> None:
+    """Replace the last prompt's text with ``text`` (its attachments stay) and set its
+    answer aside; the caller then streams a new answer (``start_new_version``, now or in the
+    next run). The previous answer keeps the prompt it answered, so showing it again
+    restores that prompt. Raises ``ValueError`` when the chat has no prompt."""
     prompt = _prompt(conv)
-    previous = last_answer(conv)
-    if previous is not None and previous.answered is None:
-        previous.answered = prompt.content
+    previous = _previous_answer(conv)
+    if previous is not None:
+        for version in previous.versions or [previous]:
+            if version.answered is None:
+                version.answered = prompt.content
     prompt.content = text
-    new = start_new_version(conv, provider=provider, model=model)
-    new.answered = text
-    return new
+    set_aside_last_answer(conv)
 
 
 def show_version(conv: Conversation, number: int) -> Turn:

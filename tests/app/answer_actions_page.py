@@ -28,7 +28,8 @@ def regenerate() -> None:
 
 def edit(text: str) -> None:
     st.session_state.answers += 1
-    turn = edit_last_prompt(conv, text, provider="demo", model="demo-1")
+    edit_last_prompt(conv, text)
+    turn = start_new_version(conv, provider="demo", model="demo-1")
     turn.content, turn.status = f"Answer to: {text}", StreamStatus.COMPLETE
 
 
