@@ -18,6 +18,7 @@ st.set_page_config(
 
 from ui import actions, state  # noqa: E402  (set_page_config must come first)
 from ui.answer import stream_answer  # noqa: E402
+from ui.attachments_view import CHAT_INPUT_FILES, read_submission, show_refusals  # noqa: E402
 from ui.errors import page_guard  # noqa: E402
 from ui.messages import AVATARS, HISTORY_PAGE, first_shown, render_history, render_turn  # noqa: E402
 from ui.navigation import all_pages  # noqa: E402
@@ -106,15 +107,27 @@ def _live(drawn: int, stop_button: StopButton) -> None:
 
     # One character over the limit gets through (Streamlit cuts longer text to max_chars), so
     # an oversize paste is refused with a message instead of being silently truncated.
-    prompt = st.bottom.chat_input(
-        "Ask anything…", key="prompt", submit_mode="stop", max_chars=MAX_PROMPT_CHARS + 1
+    # Files attached in the chat box are read and checked before anything is sent (issue 13).
+    submission = read_submission(
+        st.bottom.chat_input(
+            "Ask anything…",
+            key="prompt",
+            submit_mode="stop",
+            max_chars=MAX_PROMPT_CHARS + 1,
+            **CHAT_INPUT_FILES,
+        ),
+        provider=settings.provider,
+        model=settings.model,
     )
+    prompt = None if submission is None else submission.text
+    attachments = () if submission is None else submission.attachments
+    refused = submission is not None and bool(submission.refusals)
     pending = state.take_pending()
     if prompt is None and pending is not None and pending.kind == "prompt":
         prompt = pending.prompt
     too_long = prompt is not None and len(prompt) > MAX_PROMPT_CHARS
-    if prompt is not None and (too_long or not prompt.strip()):
-        prompt = None  # whitespace is ignored; an oversize paste is explained below
+    if prompt is not None and (too_long or refused or not (prompt.strip() or attachments)):
+        prompt = None  # whitespace is ignored; an oversize paste, a refused file: see below
     answer_again = pending is not None and pending.kind == "answer" and bool(conv.turns)
     streaming = prompt is not None or answer_again
 
@@ -126,8 +139,11 @@ def _live(drawn: int, stop_button: StopButton) -> None:
             "sent. Shorten it or send it in parts.",
             icon=":material/short_text:",
         )
+    if refused and submission is not None:
+        show_refusals(submission)
     if prompt is not None:
-        render_turn(conv.add_user(prompt), last=False, on_retry=actions.retry)
+        # ``last`` on a user turn: the chat's last prompt, which gets Edit.
+        render_turn(conv.add_user(prompt, attachments), last=True, on_retry=actions.retry)
     if streaming:
         stream_answer(
             conv,

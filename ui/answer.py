@@ -31,7 +31,9 @@ from streamlit.delta_generator import DeltaGenerator
 from chat_core import ChatError, ChatStream, StreamResult, StreamStatus
 from chat_core.conversation import Conversation, Turn
 from chat_core.frame_cost import FrameCost
+from chat_core.versions import start_new_version
 from ui import progress, state
+from ui.cost_view import price_answer
 from ui.errors import GENERIC_MESSAGE, log_unexpected
 from ui.messages import AVATARS, AnswerLayout, render_answer_footer, stream_markdown
 from ui.progress import ProgressBar
@@ -64,7 +66,8 @@ def stream_answer(
     """Answer the conversation's last user message.
 
     Returns the turn, finished (complete, cut off or failed) unless the run was stopped."""
-    turn = conv.add_assistant(provider=settings.provider, model=settings.model)
+    # A Regenerate or Edit keeps the answer it replaces as an earlier version (issue 13).
+    turn = start_new_version(conv, provider=settings.provider, model=settings.model)
     state.record_answer(turn)
     messages = conv.messages(upto=len(conv.turns) - 1)
     # Plain references before streaming (STREAMLIT_NOTES 4).
@@ -111,6 +114,7 @@ def stream_answer(
         # From here on the run was not stopped: session state and the page are usable.
         state.finish_turn(turn, stream)
         state.clear_active(stream)
+        price_answer(turn, base_url=settings.base_url, secrets=settings.secrets)
         if unexpected:
             _fail(turn, GENERIC_MESSAGE, "unexpected")
         if turn.status == StreamStatus.COMPLETE:

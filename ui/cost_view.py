@@ -13,6 +13,7 @@ from typing import Any
 
 import streamlit as st
 
+from chat_core.config import resolve
 from chat_core.conversation import Turn
 from chat_core.cost import (
     Cost,
@@ -59,12 +60,20 @@ def read_price_settings(*, quiet: bool = False) -> tuple[dict[str, Price], Decim
     return overrides, budget
 
 
-def price_answer(turn: Turn, *, base_url: str | None) -> None:
-    """Price a finished answer once, with the base URL it was sent to, and keep the cost on
-    the turn (captions, totals, exports and the store read it from there)."""
-    if turn.role == "assistant" and turn.metrics is not None:
-        overrides, _ = read_price_settings(quiet=True)
-        turn.cost = metrics_cost(turn.metrics, base_url=base_url, overrides=overrides)
+def price_answer(
+    turn: Turn, *, base_url: str | None, secrets: Mapping[str, str] | None = None
+) -> None:
+    """Price a finished answer once, with the base URL it was sent to (the sidebar's, else
+    the one secrets or the environment configure), and keep the cost on the turn (captions,
+    totals, exports and the store read it from there)."""
+    if turn.role != "assistant" or turn.metrics is None:
+        return
+    try:
+        sent_to = resolve(turn.metrics.provider, base_url=base_url, secrets=secrets).base_url
+    except ConfigurationError:
+        return
+    overrides, _ = read_price_settings(quiet=True)
+    turn.cost = metrics_cost(turn.metrics, base_url=sent_to, overrides=overrides)
 
 
 def cost_part(turn: Turn) -> str | None:

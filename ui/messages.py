@@ -18,6 +18,10 @@ from chat_core.conversation import Turn
 from chat_core.frame_cost import FrameCost
 from chat_core.markdown import to_display
 from chat_core.render import display_blocks
+from ui import actions, state
+from ui.answer_actions import edit_button, render_answer_actions
+from ui.attachments_view import show_attachments
+from ui.cost_view import cost_part
 
 AVATARS = {"user": ":material/person:", "assistant": ":material/smart_toy:"}
 
@@ -74,7 +78,9 @@ def first_shown(count: int, earlier_pages: int = 0) -> int:
 def render_history(turns: list[Turn], *, on_retry: Callable[[str], None]) -> None:
     last_index = len(turns) - 1
     for index, turn in enumerate(turns):
-        render_turn(turn, last=index == last_index, on_retry=on_retry)
+        # The last prompt (the chat's last or next-to-last turn) gets Edit (issue 13).
+        last_prompt = turn.role == "user" and index >= last_index - 1
+        render_turn(turn, last=index == last_index or last_prompt, on_retry=on_retry)
 
 
 class AnswerLayout:
@@ -89,11 +95,20 @@ class AnswerLayout:
         self.footer = st.container()
 
 
-def render_turn(turn: Turn, *, last: bool, on_retry: Callable[[str], None]) -> None:
+def render_turn(
+    turn: Turn,
+    *,
+    last: bool,
+    on_retry: Callable[[str], None],
+    on_edit: Callable[[str], None] = actions.edit_prompt,
+) -> None:
     with st.chat_message(turn.role, avatar=AVATARS.get(turn.role)):
         if turn.role == "user":
             with st.container(key=message_key(turn)):
                 show_markdown(turn.content)
+            show_attachments(turn.attachments)
+            if last:  # ``last`` on a user turn: the chat's last prompt
+                edit_button(turn, on_send=on_edit)
             return
         layout = AnswerLayout(turn)
         if turn.content:
@@ -118,6 +133,10 @@ def render_answer_footer(turn: Turn, *, last: bool, on_retry: Callable[[str], No
     caption = answer_caption(turn)
     if caption:
         st.caption(caption)
+    # Copy, thumbs, "answer 1 of 2", regenerate (issue 13; ui/answer_actions.py).
+    render_answer_actions(
+        state.conversation(), turn, last=last, on_regenerate=lambda: on_retry(turn.id)
+    )
 
 
 def answer_caption(turn: Turn) -> str:
@@ -131,6 +150,9 @@ def answer_caption(turn: Turn) -> str:
         parts.extend(metrics_parts(turn.metrics))
     elif turn.model:
         parts.append(turn.model)
+    cost = cost_part(turn)
+    if cost:
+        parts.append(cost)
     return " · ".join(parts)
 
 

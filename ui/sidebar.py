@@ -50,6 +50,8 @@ class StopButton:
             icon=":material/stop_circle:",
             on_click=actions.stop,
             help="Stop the answer that is streaming; the text so far is kept.",
+            # Esc works even while typing in the chat box (Streamlit lets Escape through).
+            shortcut="Esc",
             width="stretch",
         )
 
