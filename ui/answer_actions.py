@@ -105,6 +105,9 @@ def feedback_widget(turn: Turn) -> None:
 def _show(conv: Conversation, number: int) -> None:
     if last_answer(conv) is not None:
         show_version(conv, number)
+    # The prompt above may change too (an edited one): redraw the whole page, not only the
+    # fragment the arrows may sit in.
+    st.rerun(scope="app")
 
 
 def version_pager(conv: Conversation, turn: Turn, *, last: bool) -> None:
@@ -189,6 +192,9 @@ def _send_edit(on_send: Callable[[str], None]) -> None:
     if text.strip():
         _close_editor()
         on_send(text)
+        # The dialog is a fragment: without this only the dialog would rerun, staying open
+        # and streaming nothing.
+        st.rerun(scope="app")
 
 
 @st.dialog("Edit your message", on_dismiss=_close_editor)
