@@ -19,6 +19,7 @@ st.set_page_config(
 from ui import actions, state  # noqa: E402  (set_page_config must come first)
 from ui.answer import stream_answer  # noqa: E402
 from ui.attachments_view import CHAT_INPUT_FILES, read_submission, show_refusals  # noqa: E402
+from ui.cost_view import budget_gate  # noqa: E402
 from ui.errors import page_guard  # noqa: E402
 from ui.messages import AVATARS, HISTORY_PAGE, first_shown, render_history, render_turn  # noqa: E402
 from ui.navigation import all_pages  # noqa: E402
@@ -107,13 +108,16 @@ def _live(drawn: int, stop_button: StopButton) -> None:
 
     # One character over the limit gets through (Streamlit cuts longer text to max_chars), so
     # an oversize paste is refused with a message instead of being silently truncated.
-    # Files attached in the chat box are read and checked before anything is sent (issue 13).
+    # Files attached in the chat box are read and checked before anything is sent, and past
+    # the session budget the box waits for a confirmation (issue 13).
+    within_budget = budget_gate(state.answers())
     submission = read_submission(
         st.bottom.chat_input(
             "Ask anything…",
             key="prompt",
             submit_mode="stop",
             max_chars=MAX_PROMPT_CHARS + 1,
+            disabled=not within_budget,
             **CHAT_INPUT_FILES,
         ),
         provider=settings.provider,

@@ -101,6 +101,30 @@ def totals_caption(chat: CostTotal, session: CostTotal) -> str:
     return f"Cost: this chat {chat.describe() or '$0.00'} · this session {session.describe()}"
 
 
-def budget_question(session: CostTotal, budget: Decimal | None) -> str | None:
-    """The confirmation to ask before sending, when the session reached its budget."""
-    return budget_warning(session, budget)
+BUDGET_CONFIRMED = "budget_confirmed"
+"""Session key: the budget (as text) the person chose to go past."""
+
+
+def _confirm_budget(budget: Decimal) -> None:
+    st.session_state[BUDGET_CONFIRMED] = str(budget)
+
+
+def budget_gate(session_answers: Iterable[Turn]) -> bool:
+    """Whether the chat box may send. Once this session's priced answers reach the budget
+    (``STREAMCHAT_SESSION_BUDGET_USD``), a warning with "Continue anyway" shows and the chat
+    box stays disabled until it is pressed, so no typed message is lost to the question."""
+    _, budget = read_price_settings(quiet=True)
+    question = budget_warning(answers_total(session_answers), budget)
+    if question is None or budget is None:
+        return True
+    if st.session_state.get(BUDGET_CONFIRMED) == str(budget):
+        return True
+    st.warning(question.replace(" Send anyway?", ""), icon=":material/savings:")
+    st.button(
+        "Continue anyway",
+        key="budget_continue",
+        icon=":material/check:",
+        on_click=_confirm_budget,
+        args=(budget,),
+    )
+    return False

@@ -141,3 +141,37 @@ def test_edit_the_last_prompt_and_undo_it(app: Callable[..., AppTest]) -> None:
     assert turns[0].content == "second wording" and "second wording" in turns[1].content
     at.button(key=f"version-prev-{turns[1].id}").click().run()
     assert [t.content for t in conversation(at).turns][0] == "first wording"
+
+
+def test_past_the_budget_the_chat_box_waits_for_a_confirmation(
+    app: Callable[..., AppTest], openai_wire: WireServer
+) -> None:
+    at = app()
+    at.secrets["prices"] = {"gpt-4o-mini": {"input": 1000, "output": 2000}}
+    at.secrets["STREAMCHAT_SESSION_BUDGET_USD"] = 0.01
+    at = send(at.run(), "Hello")  # about $0.04 at these prices
+    at.run()
+    assert "reaches your $0.01 budget" in str(at.warning[0].value)
+    assert at.chat_input[0].disabled
+    at.button(key="budget_continue").click().run()
+    assert not at.chat_input[0].disabled and not at.warning
+    assert "Cost: this chat $0.04 · this session $0.04" in [
+        str(c.value) for c in at.sidebar.caption
+    ]
+
+
+def test_the_metrics_page_has_cost_and_feedback_columns_and_a_filter(
+    app: Callable[..., AppTest], openai_wire: WireServer
+) -> None:
+    at = app()
+    at.secrets["prices"] = {"gpt-4o-mini": {"input": 1000, "output": 2000}}
+    at = send(at.run(), "first")
+    at = send(at, "second")
+    at.get("feedback")[-1].set_value(0).run()
+    at.switch_page("pages/metrics.py").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table["feedback"]) == ["", "thumbs down"]
+    assert table["cost ($)"].notna().all()
+    at.segmented_control(key="feedback_filter").set_value("thumbs down").run()
+    assert len(at.dataframe[0].value) == 1
