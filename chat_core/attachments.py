@@ -21,7 +21,7 @@ import functools
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 from PIL import Image, ImageOps
 
@@ -122,6 +122,27 @@ def read_attachment(name: str, data: bytes) -> Attachment:
             f"{MAX_TEXT_CHARS:,} characters per message."
         )
     return Attachment(label, _TEXT_TYPES.get(extension, "text/plain"), data)
+
+
+def read_attachment_file(path: str) -> Attachment:
+    """``read_attachment`` for a file on disk (the terminal chat's ``/attach PATH``); its size
+    is checked before it is read. Raises ``AttachmentRefused`` (also for a missing file)."""
+    file = Path(path).expanduser()
+    try:
+        size = file.stat().st_size
+        if not file.is_file():
+            raise AttachmentRefused(f"{path} is not a file, so nothing was attached.")
+        if size > MAX_FILE_BYTES:
+            raise AttachmentRefused(
+                f"{file.name} is {format_size(size)}; a file can be at most "
+                f"{format_size(MAX_FILE_BYTES)}."
+            )
+        data = file.read_bytes()
+    except FileNotFoundError as exc:
+        raise AttachmentRefused(f"There is no file at {path}, so nothing was attached.") from exc
+    except OSError as exc:
+        raise AttachmentRefused(f"Could not read {path}, so nothing was attached.") from exc
+    return read_attachment(file.name, data)
 
 
 def _read_image(label: str, data: bytes) -> Attachment:
