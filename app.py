@@ -19,13 +19,13 @@ st.set_page_config(
 from ui import actions, state  # noqa: E402  (set_page_config must come first)
 from ui.answer import stream_answer  # noqa: E402
 from ui.attachments_view import CHAT_INPUT_FILES, read_submission, show_refusals  # noqa: E402
-from ui.cost_view import budget_gate  # noqa: E402
+from ui.cost_view import answers_total, budget_gate, totals_caption  # noqa: E402
 from ui.errors import page_guard  # noqa: E402
 from ui.messages import AVATARS, HISTORY_PAGE, first_shown, render_history, render_turn  # noqa: E402
 from ui.navigation import all_pages  # noqa: E402
 from ui.session import begin_run  # noqa: E402
 from ui.settings import ChatSettings, current_settings, read_secrets  # noqa: E402
-from ui.sidebar import StopButton, render_chat_sidebar  # noqa: E402
+from ui.sidebar import render_chat_sidebar  # noqa: E402
 
 FOLD_AFTER_TURNS = 4
 """After two exchanges answered in the live fragment, one full run redraws the page."""
@@ -89,11 +89,16 @@ def _chat_page() -> None:
             )
     with st.container():
         render_history(conv.turns[start:], on_retry=actions.retry)
-    _live(len(conv.turns), stop_button)
+    _live(len(conv.turns))
+    # After an answer streamed in this full run, the sidebar Stop goes back to idle. Drawn
+    # here, outside the fragment: an element the fragment draws into the sidebar is removed
+    # by the fragment's next run (the next prompt), and with it the Stop and its Esc key.
+    if streaming:
+        stop_button.show(streaming=False)
 
 
 @st.fragment
-def _live(drawn: int, stop_button: StopButton) -> None:
+def _live(drawn: int) -> None:
     """The chat input, the turns added since the last full run (``drawn`` on), the new turn
     and the welcome. In a fragment-only run (a prompt) nothing outside this is redrawn, so
     everything that changes with a turn lives here, and widgets here that change anything
@@ -153,9 +158,8 @@ def _live(drawn: int, stop_button: StopButton) -> None:
             conv,
             settings,
             on_retry=actions.retry,
-            # The sidebar belongs to the full run; in a fragment run its Stop is enabled by
-            # the chat input's stop button (ui/sidebar.py SIDEBAR_STYLE) and needs no redraw.
-            on_finish=(lambda: stop_button.show(streaming=False)) if full_run else None,
+            # The sidebar belongs to the full run (see _chat_page); in a fragment run its Stop
+            # is enabled by the chat input's stop button (ui/sidebar.py SIDEBAR_STYLE).
         )
         if not full_run and len(conv.turns) - drawn >= FOLD_AFTER_TURNS:
             # Turns this fragment drew are redrawn by every later prompt until a full run
@@ -165,6 +169,9 @@ def _live(drawn: int, stop_button: StopButton) -> None:
     elif not conv.turns:
         with welcome.container():
             _welcome()
+    # Issue 13: what this chat and this session cost so far, drawn after the new answer so
+    # it includes it (empty while no answer had a price).
+    st.caption(totals_caption(answers_total(conv.turns), answers_total(state.answers())))
 
 
 def _header(settings: ChatSettings) -> None:

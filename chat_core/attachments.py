@@ -17,11 +17,14 @@ Limits (bytes, pixels) and why:
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
+from typing import Any
 
 from PIL import Image, ImageOps
 
@@ -143,6 +146,31 @@ def read_attachment_file(path: str) -> Attachment:
     except OSError as exc:
         raise AttachmentRefused(f"Could not read {path}, so nothing was attached.") from exc
     return read_attachment(file.name, data)
+
+
+def attachments_from_json(items: Any) -> tuple[Attachment, ...]:
+    """The ``attachments`` of a user message in a JSON request (the SSE API's documented
+    shape): ``[{"name": "photo.png", "data": "<base64 of the file>"}, ...]``. The kind is
+    read from the bytes as for an upload; each file goes through ``read_attachment``.
+    Raises ``AttachmentRefused`` with a sentence for the client."""
+    if items is None:
+        return ()
+    if not isinstance(items, list):
+        raise AttachmentRefused("'attachments' must be a list of {name, data} objects.")
+    found: list[Attachment] = []
+    for item in items:
+        name = item.get("name") if isinstance(item, dict) else None
+        data = item.get("data") if isinstance(item, dict) else None
+        if not isinstance(name, str) or not name.strip() or not isinstance(data, str):
+            raise AttachmentRefused(
+                "Each attachment must be an object with a 'name' and base64 'data'."
+            )
+        try:
+            raw = base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise AttachmentRefused(f"The data of {PurePath(name).name} is not base64.") from exc
+        found.append(read_attachment(name, raw))
+    return tuple(found)
 
 
 def _read_image(label: str, data: bytes) -> Attachment:

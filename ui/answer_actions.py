@@ -117,7 +117,7 @@ def version_pager(conv: Conversation, turn: Turn, *, last: bool) -> None:
     if not text:
         return
     if not last:
-        st.caption(text)
+        st.caption(text, width="content")
         return
     number, count = position(turn)
     st.button(
@@ -130,7 +130,7 @@ def version_pager(conv: Conversation, turn: Turn, *, last: bool) -> None:
         args=(conv, number - 1),
         type="tertiary",
     )
-    st.caption(text)
+    st.caption(text, width="content")
     st.button(
         "",
         key=f"version-next-{turn.id}",

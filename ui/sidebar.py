@@ -9,8 +9,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from chat_core.conversation import Conversation
-from ui import actions, state
-from ui.cost_view import answers_total, totals_caption
+from ui import actions
 from ui.settings import render_settings
 
 # A prompt from the chat input reruns only the chat page's live fragment, so the sidebar
@@ -86,10 +85,6 @@ def render_chat_sidebar(
 
         st.subheader("This chat", divider="gray")
         _render_downloads(conv)
-        # Issue 13: what this chat and this session cost (nothing while no answer had a price).
-        spent = totals_caption(answers_total(conv.turns), answers_total(state.answers()))
-        if spent:
-            st.caption(spent)
         with st.expander("Import a chat (JSON)", icon=":material/upload_file:"):
             st.file_uploader(
                 "A file saved with “Download JSON”",

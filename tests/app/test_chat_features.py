@@ -155,9 +155,7 @@ def test_past_the_budget_the_chat_box_waits_for_a_confirmation(
     assert at.chat_input[0].disabled
     at.button(key="budget_continue").click().run()
     assert not at.chat_input[0].disabled and not at.warning
-    assert "Cost: this chat $0.04 · this session $0.04" in [
-        str(c.value) for c in at.sidebar.caption
-    ]
+    assert "Cost: this chat $0.04 · this session $0.04" in [str(c.value) for c in at.main.caption]
 
 
 def test_the_metrics_page_has_cost_and_feedback_columns_and_a_filter(

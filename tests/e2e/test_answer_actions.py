@@ -95,3 +95,14 @@ def test_an_image_and_a_text_file_reach_openai_as_content_parts(
     assert sent[1]["image_url"]["url"].startswith("data:image/png;base64,")
     expect(chat.users().last.locator('[data-testid="stImage"]')).to_have_count(1)
     expect(chat.users().last).to_contain_text("notes.md")
+
+
+def test_the_sidebar_stop_and_its_esc_survive_a_regenerate_and_a_new_prompt(
+    demo_chat: ChatPage,
+) -> None:
+    demo_chat.send("first")
+    demo_chat.sidebar_button("Regenerate last answer").click()
+    demo_chat.wait_idle()
+    demo_chat.send("second")
+    # It was drawn from inside the chat's fragment, so the next prompt's fragment run removed it.
+    expect(demo_chat.sidebar_button("Stop")).to_have_count(1)

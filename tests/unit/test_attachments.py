@@ -13,6 +13,7 @@ from chat_core.attachments import (
     MAX_FILE_BYTES,
     MAX_TEXT_CHARS,
     ImageLimit,
+    attachments_from_json,
     check_turn,
     fit_image,
     read_attachment,
@@ -211,3 +212,17 @@ def test_plain_messages_stay_plain_strings() -> None:
     plain = Message("user", "hi")
     assert openai_message(plain) == {"role": "user", "content": "hi"}
     assert anthropic_message(plain) == {"role": "user", "content": "hi"}
+
+
+def test_json_attachments_use_the_documented_shape() -> None:
+    png = image_bytes(10, 10)
+    items = [
+        {"name": "a.png", "data": base64.b64encode(png).decode()},
+        {"name": "b.txt", "data": base64.b64encode(b"hi").decode()},
+    ]
+    image, text = attachments_from_json(items)
+    assert (image.kind, image.width, text.text) == ("image", 10, "hi")
+    assert attachments_from_json(None) == ()
+    for bad in ("x", [{"name": "a.png"}], [{"name": "a.png", "data": "***"}]):
+        with pytest.raises(AttachmentRefused):
+            attachments_from_json(bad)
