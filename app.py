@@ -16,6 +16,7 @@ st.set_page_config(
     initial_sidebar_state="expanded",
 )
 
+from chat_core.transcribe import available as voice_available  # noqa: E402
 from ui import actions, state  # noqa: E402  (set_page_config must come first)
 from ui.answer import stream_answer  # noqa: E402
 from ui.attachments_view import CHAT_INPUT_FILES, read_submission, show_refusals  # noqa: E402
@@ -123,10 +124,13 @@ def _live(drawn: int) -> None:
             submit_mode="stop",
             max_chars=MAX_PROMPT_CHARS + 1,
             disabled=not within_budget,
+            # A microphone only when an OpenAI key can transcribe the recording.
+            accept_audio=voice_available(secrets),
             **CHAT_INPUT_FILES,
         ),
         provider=settings.provider,
         model=settings.model,
+        secrets=secrets,
     )
     prompt = None if submission is None else submission.text
     attachments = () if submission is None else submission.attachments

@@ -10,15 +10,16 @@ turn; nothing is written to disk.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
 from chat_core.attachments import ACCEPTED_EXTENSIONS, MAX_FILE_BYTES, check_turn, read_attachment
-from chat_core.errors import AttachmentRefused
+from chat_core.errors import AttachmentRefused, ChatError
 from chat_core.parts import Attachment, format_size
+from chat_core.transcribe import transcribe
 
 CHAT_INPUT_FILES: dict[str, Any] = {
     "accept_file": "multiple",
@@ -47,10 +48,14 @@ class Submission:
         return not self.refusals and bool(self.text.strip() or self.attachments)
 
 
-def read_submission(value: Any, *, provider: str, model: str) -> Submission | None:
-    """The chat box's value (``None``, a ``str`` or a ``ChatInputValue`` with ``text`` and
-    ``files``) as a ``Submission``; ``None`` when nothing was submitted. Every file is read
-    and checked alone, then all together against ``model`` (size, text, kinds it takes)."""
+def read_submission(
+    value: Any, *, provider: str, model: str, secrets: Mapping[str, Any] | None = None
+) -> Submission | None:
+    """The chat box's value (``None``, a ``str`` or a ``ChatInputValue`` with ``text``,
+    ``files`` and ``audio``) as a ``Submission``; ``None`` when nothing was submitted. A
+    recording is transcribed (OpenAI, chat_core/transcribe.py) and follows the typed text.
+    Every file is read and checked alone, then all together against ``model`` (size, text,
+    kinds it takes)."""
     if value is None:
         return None
     if isinstance(value, str):
@@ -59,6 +64,19 @@ def read_submission(value: Any, *, provider: str, model: str) -> Submission | No
     files: Sequence[Any] = getattr(value, "files", None) or ()
     attachments: list[Attachment] = []
     refusals: list[str] = []
+    audio = getattr(value, "audio", None)
+    if audio is not None:
+        try:
+            with st.spinner("Transcribing your recording…"):
+                spoken = transcribe(
+                    bytes(audio.getvalue()),
+                    media_type=str(audio.type or "audio/wav"),
+                    secrets=secrets,
+                )
+        except ChatError as exc:
+            refusals.append(f"The recording could not be transcribed: {exc.user_message}")
+        else:
+            text = f"{text.rstrip()}\n\n{spoken}".strip() if text.strip() else spoken
     for uploaded in files:
         try:
             attachments.append(read_attachment(str(uploaded.name), bytes(uploaded.getvalue())))

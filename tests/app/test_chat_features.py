@@ -7,6 +7,7 @@ import base64
 import io
 from collections.abc import Callable
 
+import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
@@ -173,3 +174,11 @@ def test_the_metrics_page_has_cost_and_feedback_columns_and_a_filter(
     assert table["cost ($)"].notna().all()
     at.segmented_control(key="feedback_filter").set_value("thumbs down").run()
     assert len(at.dataframe[0].value) == 1
+
+
+def test_the_microphone_is_offered_only_with_an_openai_key(
+    app: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert not app().run().chat_input[0].proto.accept_audio
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-voice")
+    assert app().run().chat_input[0].proto.accept_audio
