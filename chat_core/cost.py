@@ -181,6 +181,12 @@ def _library_cost(
     )
 
 
+def warm() -> None:
+    """Load genai-prices and its price data now (~1.1 s the first time here), so the first
+    priced answer's caption does not wait for it."""
+    answer_cost("openai", "gpt-4o-mini", input_tokens=0, output_tokens=0)
+
+
 def metrics_cost(
     metrics: StreamMetrics,
     *,

@@ -26,6 +26,9 @@ PROVIDER_MODULES = {
 }
 TRANSPORT_MODULES = ("httpcore2", "trio")
 """What the SDKs' HTTP client imports on its first request (~0.1 s)."""
+PRICES_MODULE = "chat_core.cost"
+"""genai-prices loads its price data on the first lookup (~1.1 s): warmed with ``warm()``
+before the first answer is priced (issue 13)."""
 LATER_MODULES = ("altair",)
 """Only the metrics page needs these."""
 
@@ -39,7 +42,7 @@ def modules_for(provider: str) -> list[str]:
     first = PROVIDER_MODULES.get(provider)
     sdks = [first] if first else []
     sdks += [m for m in dict.fromkeys(PROVIDER_MODULES.values()) if m != first]
-    return [*STREAM_MODULES, *sdks, *TRANSPORT_MODULES, *LATER_MODULES]
+    return [*STREAM_MODULES, *sdks, *TRANSPORT_MODULES, PRICES_MODULE, *LATER_MODULES]
 
 
 def _warm(names: list[str], settings: ProviderSettings) -> None:
@@ -49,6 +52,11 @@ def _warm(names: list[str], settings: ProviderSettings) -> None:
             importlib.import_module(name)
         except ImportError:
             log.info("warm-up: %s is not installed", name)
+        if name == PRICES_MODULE:
+            try:
+                importlib.import_module(name).warm()
+            except Exception as exc:  # noqa: BLE001 - a warm-up must never break the app
+                log.warning("warm-up: loading prices failed: %s", type(exc).__name__)
         if name == sdk:
             try:
                 prepare(settings)  # the client the first answer will use, built now

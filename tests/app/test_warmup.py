@@ -37,3 +37,12 @@ def test_a_warm_up_without_a_key_is_quiet(caplog: pytest.LogCaptureFixture) -> N
     with caplog.at_level(logging.INFO, logger="ui.warmup"):
         _warm(["chat_core.providers.anthropic"], ProviderSettings("anthropic"))
     assert not caplog.records  # the missing key is the person's to see when sending
+
+
+def test_the_price_data_is_loaded_before_the_first_answer_is_priced() -> None:
+    import sys
+
+    order = modules_for("openai")
+    assert order.index("chat_core.cost") < order.index("altair")
+    _warm(["chat_core.cost"], ProviderSettings("demo"))
+    assert "genai_prices.data_snapshot" in sys.modules
