@@ -20,6 +20,7 @@ from types import FrameType
 from typing import TextIO
 
 from chat_core.api import DEFAULT_SYSTEM_PROMPT
+from chat_core.attachments import check_turn, read_attachment_file
 from chat_core.config import (
     BASE_URL_VARS,
     DEFAULT_COMPATIBLE_BASE_URL,
@@ -30,9 +31,10 @@ from chat_core.config import (
     resolve,
 )
 from chat_core.conversation import Conversation
-from chat_core.errors import ChatError
+from chat_core.errors import AttachmentRefused, ChatError
 from chat_core.metrics import StreamMetrics
 from chat_core.models import deprecation_notice, fit_request
+from chat_core.parts import Attachment
 from chat_core.providers import make_provider
 from chat_core.providers.base import Provider
 from chat_core.stream import ChatStream, StreamResult
@@ -48,10 +50,12 @@ END_MARKS: dict[StreamStatus, str] = {
 """The mark after an answer that did not simply complete (``OTHER`` names its reason)."""
 DIM, RESET = "\033[2m", "\033[0m"
 QUIT_WORDS = frozenset({"quit", "exit"})
+ATTACH_COMMAND = "/attach"
 
 EPILOG = f"""\
 commands at the You: prompt
   clear          start a new conversation (the system prompt stays)
+  /attach PATH   attach a file (image, text/source file or PDF) to your next message
   quit, exit     leave (so do Ctrl-D and Ctrl-C at the prompt)
   Ctrl-C         while an answer streams: stop it; the partial answer is kept,
                  marked {STOPPED_MARK}, and the conversation goes on
@@ -205,6 +209,8 @@ class TerminalChat:
         self._lock = threading.Lock()
         self._current: ChatStream | None = None
         self._stop_requested = False
+        self._attachments: list[Attachment] = []
+        """Files for the next message (``/attach PATH``)."""
 
     # -- Ctrl-C ------------------------------------------------------------------------------
 
@@ -247,7 +253,11 @@ class TerminalChat:
                     break
                 if prompt.lower() == "clear":
                     self.conversation.clear()
+                    self._attachments.clear()
                     self._say("(conversation cleared)")
+                    continue
+                if prompt.lower().startswith(ATTACH_COMMAND):
+                    self.attach(prompt[len(ATTACH_COMMAND) :].strip())
                     continue
                 self.ask(prompt)
         except KeyboardInterrupt:
@@ -269,10 +279,24 @@ class TerminalChat:
         line = self.stdin.readline()
         return line if line else None
 
+    def attach(self, path: str) -> None:
+        """``/attach PATH``: check the file now (alone and with the others, against the
+        model); it goes with the next message. A refusal is printed and nothing is kept."""
+        try:
+            attachment = read_attachment_file(path)
+            check_turn([*self._attachments, attachment], self.provider.name, self.model)
+        except AttachmentRefused as exc:
+            self._error(exc)
+            return
+        self._attachments.append(attachment)
+        self._say(f"(attached {attachment.describe()}; it goes with your next message)")
+
     def ask(self, prompt: str) -> StreamResult:
-        """Stream one answer to ``prompt`` into the terminal and the history."""
+        """Stream one answer to ``prompt`` (and the files attached since the last one) into
+        the terminal and the history."""
         conversation = self.conversation
-        conversation.add_user(prompt)
+        conversation.add_user(prompt, tuple(self._attachments))
+        self._attachments.clear()
         turn = conversation.add_assistant(provider=self.provider.name, model=self.model)
         request = ChatRequest(
             messages=conversation.messages(upto=len(conversation.turns) - 1),
