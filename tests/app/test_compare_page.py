@@ -185,7 +185,8 @@ def test_an_error_in_one_column_shows_there_and_the_other_answer_completes(
 
     views = [column_view(c) for c in answer_columns(at)]
     assert views[index]["errors"] == [failed.error]
-    assert views[index]["captions"][0].startswith(":red-badge[:material/error: Failed]")
+    # Under the error: the provider's request id, then the caption with the Failed badge.
+    assert views[index]["captions"][-1].startswith(":red-badge[:material/error: Failed]")
     assert not views[1 - index]["errors"]
     assert "The other column answers." in views[1 - index]["text"]
     # One answer is not a comparison: the summary says so instead of naming a winner.
