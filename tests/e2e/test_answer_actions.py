@@ -47,6 +47,8 @@ def test_edit_resends_and_the_arrow_brings_the_old_exchange_back(
     dialog = chat.page.get_by_role("dialog")
     dialog.locator("textarea").fill("second wording")
     dialog.get_by_role("button", name="Send").click()
+    # The Send callback asks for a full run; until it starts the old answer is still shown.
+    expect(chat.page.get_by_text("answer 2 of 2")).to_be_visible()
     chat.wait_idle()
     expect(chat.assistants()).to_have_count(1)
     assert chat.answer_text() == "Second answer."
