@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from chat_core.transcribe import available as voice_available
 from ui import actions, chat_list, state
 from ui.answer import stream_answer
+from ui.attachments_view import CHAT_INPUT_FILES, read_submission, show_refusals
+from ui.cost_view import answers_total, budget_gate, totals_caption
 from ui.errors import page_guard
 from ui.messages import (
     AVATARS,
@@ -104,15 +107,33 @@ def _live(drawn: int) -> None:
 
     # One character over the limit gets through (Streamlit cuts longer text to max_chars), so
     # an oversize paste is refused with a message instead of being silently truncated.
-    prompt = st.bottom.chat_input(
-        "Ask anything…", key="prompt", submit_mode="stop", max_chars=MAX_PROMPT_CHARS + 1
+    # Files attached in the chat box are read and checked before anything is sent, and past
+    # the session budget the box waits for a confirmation (issue 13).
+    within_budget = budget_gate(state.answers())
+    submission = read_submission(
+        st.bottom.chat_input(
+            "Ask anything…",
+            key="prompt",
+            submit_mode="stop",
+            max_chars=MAX_PROMPT_CHARS + 1,
+            disabled=not within_budget,
+            # A microphone only when an OpenAI key can transcribe the recording.
+            accept_audio=voice_available(secrets),
+            **CHAT_INPUT_FILES,
+        ),
+        provider=settings.provider,
+        model=settings.model,
+        secrets=secrets,
     )
+    prompt = None if submission is None else submission.text
+    attachments = () if submission is None else submission.attachments
+    refused = submission is not None and bool(submission.refusals)
     pending = state.take_pending()
     if prompt is None and pending is not None and pending.kind == "prompt":
         prompt = pending.prompt
     too_long = prompt is not None and len(prompt) > MAX_PROMPT_CHARS
-    if prompt is not None and (too_long or not prompt.strip()):
-        prompt = None  # whitespace is ignored; an oversize paste is explained below
+    if prompt is not None and (too_long or refused or not (prompt.strip() or attachments)):
+        prompt = None  # whitespace is ignored; an oversize paste, a refused file: see below
     answer_again = pending is not None and pending.kind == "answer" and bool(conv.turns)
     streaming = prompt is not None or answer_again
 
@@ -124,8 +145,11 @@ def _live(drawn: int) -> None:
             "sent. Shorten it or send it in parts.",
             icon=":material/short_text:",
         )
+    if refused and submission is not None:
+        show_refusals(submission)
     if prompt is not None:
-        render_turn(conv.add_user(prompt), last=False, on_retry=actions.retry)
+        # ``last`` on a user turn: the chat's last prompt, which gets Edit.
+        render_turn(conv.add_user(prompt, attachments), last=True, on_retry=actions.retry)
     if streaming:
         stream_answer(conv, settings, on_retry=actions.retry)
         chat_list.sync_current()  # store the settled answer now and put the chat in the URL
@@ -137,6 +161,9 @@ def _live(drawn: int) -> None:
     elif not conv.turns:
         with welcome.container():
             _welcome()
+    # Issue 13: what this chat and this session cost so far, drawn after the new answer so
+    # it includes it (empty while no answer had a price).
+    st.caption(totals_caption(answers_total(conv.turns), answers_total(state.answers())))
 
 
 def _header(settings: ChatSettings) -> None:

@@ -14,6 +14,7 @@ from ui.metrics_view import (
     measured,
     medians_by_model,
     per_answer_chart,
+    spend_chart,
     timeline_chart,
 )
 from ui.session import begin_run
@@ -24,6 +25,7 @@ NUMBER_FORMATS = {
     "streaming (s)": st.column_config.NumberColumn(format="%.3f"),
     "chars/s": st.column_config.NumberColumn(format="%.0f"),
     "tokens/s": st.column_config.NumberColumn(format="%.1f"),
+    "cost ($)": st.column_config.NumberColumn(format="%.6f"),
     "#": st.column_config.NumberColumn(width="small"),
 }
 
@@ -46,6 +48,15 @@ def metrics_page() -> None:
 
     frame = answers_frame(turns)
     st.caption(f"{len(frame)} answer{'s' if len(frame) != 1 else ''} in this browser session.")
+    # Issue 13: filter by the thumbs given under the answers.
+    shown = st.segmented_control(
+        "Feedback",
+        ["all", "thumbs up", "thumbs down", "not rated"],
+        default="all",
+        key="feedback_filter",
+    )
+    if shown and shown != "all":
+        frame = frame[frame["feedback"] == ("" if shown == "not rated" else shown)]
     st.dataframe(frame, hide_index=True, column_config=NUMBER_FORMATS, key="answers_table")
     st.download_button(
         "Download CSV",
@@ -72,6 +83,9 @@ def metrics_page() -> None:
             f"{missing} answer{'s' if missing != 1 else ''} without a {rate_column} value "
             "(no usage report, or no text) — see chars/s in the table."
         )
+
+    if frame["cost ($)"].notna().any():
+        st.altair_chart(spend_chart(frame), width="stretch")
 
     st.subheader("How an answer arrived", anchor=False)
     labels = {

@@ -13,8 +13,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from chat_core.cost import Cost
 from chat_core.errors import ConversationFormatError
 from chat_core.metrics import StreamMetrics
+from chat_core.parts import Attachment
 from chat_core.safe_json import UnsafeJson, load_json
 from chat_core.types import Message, Role, StreamStatus
 
@@ -42,13 +44,27 @@ class Turn:
     model: str | None = None
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     created_at: float = field(default_factory=time.time)
+    attachments: tuple[Attachment, ...] = ()
+    """Files attached to a user turn (chat_core/parts.py)."""
+    feedback: int | None = None
+    """The person's rating of an answer: 1 thumbs up, 0 thumbs down (``st.feedback``'s
+    values), ``None`` not rated."""
+    versions: list[Turn] = field(default_factory=list, repr=False)
+    """Every answer to this prompt, oldest first, this one included; one list shared by
+    all of them (empty while there is only one). See chat_core/versions.py."""
+    answered: str | None = None
+    cost: Cost | None = None
+    """What the answer cost (chat_core/cost.py), priced when it finished; ``None`` unknown."""
+    """The prompt this answer replied to, kept when the prompt was edited afterwards."""
 
     @property
     def in_context(self) -> bool:
         """Whether the turn is sent back to the model (failed turns without text are not)."""
-        return bool(self.content.strip())
+        return bool(self.content.strip()) or bool(self.attachments)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, nested: bool = False) -> dict[str, Any]:
+        """JSON-ready; ``nested`` leaves out the other versions (a version inside a turn's
+        ``versions`` list)."""
         return {
             "id": self.id,
             "role": self.role,
@@ -63,7 +79,25 @@ class Turn:
             "model": self.model,
             "created_at": self.created_at,
             "metrics": None if self.metrics is None else self.metrics.to_dict(timeline=True),
+            **self._extras(nested=nested),
         }
+
+    def _extras(self, *, nested: bool = False) -> dict[str, Any]:
+        """Attachments, feedback and answer versions, only where present (older exports and
+        readers stay as they were)."""
+        extras: dict[str, Any] = {}
+        if self.attachments:
+            extras["attachments"] = [a.to_dict() for a in self.attachments]
+        if self.feedback is not None:
+            extras["feedback"] = self.feedback
+        if self.answered is not None:
+            extras["answered"] = self.answered
+        if self.cost is not None:
+            extras["cost"] = self.cost.to_dict()
+        if self.versions and not nested:
+            extras["version"] = self.versions.index(self)
+            extras["versions"] = [t.to_dict(nested=True) for t in self.versions]
+        return extras
 
     @classmethod
     def from_dict(cls, data: Any) -> Turn:
@@ -76,7 +110,13 @@ class Turn:
         if not isinstance(content, str):
             raise ValueError("message content must be text")
         metrics = data.get("metrics")
-        return cls(
+        feedback = data.get("feedback")
+        if feedback not in (None, 0, 1) or isinstance(feedback, bool):
+            raise ValueError("feedback must be 1 (thumbs up), 0 (thumbs down) or absent")
+        attachments = data.get("attachments") or []
+        if not isinstance(attachments, list):
+            raise ValueError("attachments must be a list")
+        turn = cls(
             role=role,
             content=content,
             status=StreamStatus(data.get("status", "complete")),
@@ -90,7 +130,24 @@ class Turn:
             model=_opt_str(data.get("model")),
             id=str(data.get("id") or uuid.uuid4().hex[:12]),
             created_at=_created_at(data.get("created_at")),
+            attachments=tuple(Attachment.from_dict(a) for a in attachments),
+            feedback=feedback,
+            answered=_opt_str(data.get("answered")),
+            cost=None if data.get("cost") is None else Cost.from_dict(data["cost"]),
         )
+        versions = data.get("versions")
+        if versions:
+            if not isinstance(versions, list):
+                raise ValueError("versions must be a list")
+            index = data.get("version")
+            if not isinstance(index, int) or not 0 <= index < len(versions):
+                raise ValueError("version must point into versions")
+            turn.versions = [
+                turn if i == index else cls.from_dict(v) for i, v in enumerate(versions)
+            ]
+            for other in turn.versions:
+                other.versions = turn.versions
+        return turn
 
 
 def _created_at(value: Any) -> float:
@@ -111,9 +168,12 @@ class Conversation:
 
     system: str = "You are a helpful assistant."
     turns: list[Turn] = field(default_factory=list)
+    set_aside: tuple[str, Turn] | None = field(default=None, repr=False)
+    """(prompt id, answer) taken off the chat by Regenerate/Edit until its new answer starts
+    (chat_core/versions.py); not exported."""
 
-    def add_user(self, content: str) -> Turn:
-        turn = Turn("user", content)
+    def add_user(self, content: str, attachments: tuple[Attachment, ...] = ()) -> Turn:
+        turn = Turn("user", content, attachments=attachments)
         self.turns.append(turn)
         return turn
 
@@ -125,6 +185,7 @@ class Conversation:
 
     def clear(self) -> None:
         self.turns.clear()
+        self.set_aside = None
 
     def last_user_index(self) -> int | None:
         for index in range(len(self.turns) - 1, -1, -1):
@@ -154,9 +215,13 @@ class Conversation:
         merged: list[Message] = []
         for turn in turns:
             if merged and merged[-1].role == turn.role:
-                merged[-1] = Message(turn.role, merged[-1].content + "\n\n" + turn.content)
+                merged[-1] = Message(
+                    turn.role,
+                    merged[-1].content + "\n\n" + turn.content,
+                    merged[-1].attachments + turn.attachments,
+                )
             else:
-                merged.append(Message(turn.role, turn.content))
+                merged.append(Message(turn.role, turn.content, turn.attachments))
         while merged and merged[0].role == "assistant":
             merged.pop(0)
         return tuple(merged)
@@ -168,6 +233,9 @@ class Conversation:
         for turn in self.turns:
             who = "You" if turn.role == "user" else "Assistant"
             lines += [f"## {who}", "", turn.content or "*(no text)*", ""]
+            if turn.attachments:
+                names = ", ".join(a.describe() for a in turn.attachments)
+                lines += [f"*(attached: {names})*", ""]
             if turn.role == "assistant":
                 notes = []
                 if turn.status not in (StreamStatus.COMPLETE, StreamStatus.STREAMING):

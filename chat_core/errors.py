@@ -116,3 +116,10 @@ class UnexpectedError(ChatError):
     """A bug or an exception nobody anticipated; details go to the server log only."""
 
     kind = "unexpected"
+
+
+class AttachmentRefused(ChatError):
+    """An attached file cannot be sent: empty, too large, not what its name says, an image
+    that does not decode, or a kind the chosen model does not take. Nothing was sent."""
+
+    kind = "attachment"

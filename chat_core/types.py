@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
+from chat_core.parts import Attachment
+
 Role = Literal["user", "assistant"]
 
 
@@ -32,6 +34,9 @@ class StreamStatus(StrEnum):
 class Message:
     role: Role
     content: str
+    attachments: tuple[Attachment, ...] = ()
+    """Files attached to a user message (chat_core/parts.py); sent the provider's way by
+    chat_core/provider_content.py."""
 
 
 @dataclass(frozen=True, slots=True)

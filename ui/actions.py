@@ -8,6 +8,7 @@ import logging
 import streamlit as st
 
 from chat_core.errors import ConversationFormatError
+from chat_core.versions import edit_last_prompt, set_aside_last_answer
 from ui import state
 from ui.settings import SYSTEM
 
@@ -39,13 +40,24 @@ def stop() -> None:
 
 
 def regenerate() -> None:
-    """Drop the last answer (stopped, failed or complete) and answer the last prompt again."""
+    """Answer the last prompt again; the last answer (stopped, failed or complete) is set
+    aside and stays reachable as "answer 1 of 2" (chat_core/versions.py)."""
     state.settle()
     conv = state.conversation()
-    while conv.turns and conv.turns[-1].role == "assistant":
-        conv.turns.pop()
+    set_aside_last_answer(conv)
     if conv.turns:
         state.request(state.Pending("answer"))
+
+
+def edit_prompt(text: str) -> None:
+    """Edit dialog's Send: the last prompt gets ``text`` and a new answer; the previous
+    answer (with its prompt) stays reachable with the arrows."""
+    state.settle()
+    conv = state.conversation()
+    if conv.last_user_index() is None:
+        return
+    edit_last_prompt(conv, text)
+    state.request(state.Pending("answer"))
 
 
 def retry(turn_id: str) -> None:

@@ -27,6 +27,7 @@ from chat_core import ChatError, StreamStatus
 from chat_core.conversation import Conversation, Turn
 from chat_core.frame_cost import FrameCost
 from chat_core.frames import Frame
+from chat_core.versions import start_new_version
 from ui import progress, state, warmup
 from ui.errors import GENERIC_MESSAGE, log_unexpected
 from ui.live import AnswerLayout, LiveAnswer
@@ -60,7 +61,8 @@ def stream_answer(
 
     Returns the turn, settled (complete, cut off, failed…) unless the run was stopped."""
     conv.system = settings.system  # the prompt this answer is sent with, for exports
-    turn = conv.add_assistant(provider=settings.provider, model=settings.model)
+    # A Regenerate or Edit keeps the answer it replaces as an earlier version (issue 13).
+    turn = start_new_version(conv, provider=settings.provider, model=settings.model)
     state.record_answer(turn)
     messages = conv.messages(upto=len(conv.turns) - 1)
     # Plain references before streaming (docs/design.md §4).
@@ -78,7 +80,9 @@ def stream_answer(
             return turn
         # Under the answer while it streams; emptied when it ends (later runs draw no slot).
         bar = ProgressBar(st.empty(), estimator.tracker(length_key, settings.max_tokens))
-        active = state.ActiveAnswer(stream, turn)
+        active = state.ActiveAnswer(
+            stream, turn, base_url=settings.base_url, secrets=settings.secrets
+        )
         state.begin_answers([active])
         cost = frame_cost()
 
@@ -102,7 +106,7 @@ def stream_answer(
             if not stream.done:
                 stream.cancel()
         # From here on the run was not stopped: session state and the page are usable.
-        state.settle()
+        state.settle()  # applies the result and prices the answer, once
         if unexpected:
             state.fail(turn, GENERIC_MESSAGE, "unexpected")
         if turn.status == StreamStatus.COMPLETE:

@@ -242,15 +242,19 @@ def stream_run(run: CompareRun, base: ChatSettings, stop_button: StopButton) -> 
         zip(run.choices, run.turns, layout.columns, strict=True)
     ):
         _header(layout.headers[index], run, index, badges=False)
+        settings = column_settings(base, choice)
         try:
-            stream = column_settings(base, choice).open_stream(messages)
+            stream = settings.open_stream(messages)
         except ChatError as exc:  # no key, bad base URL, temperature out of range: this column only
             state.fail(turn, exc.user_message, exc.kind)
             render_answer(place, turn, last=False, on_retry=None)
             continue
         label = str(index)
         streams[label] = stream
-        answer = state.ActiveAnswer(stream, turn)
+        # The server it went to, so ``state.settle`` prices the answer with its prices.
+        answer = state.ActiveAnswer(
+            stream, turn, base_url=settings.base_url, secrets=settings.secrets
+        )
         active.append(answer)
         lives[label] = LiveAnswer(place, stream, caption=True, on_drawn=_drawn_to(answer))
     if not streams:

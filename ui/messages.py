@@ -15,6 +15,10 @@ import streamlit as st
 from chat_core import StreamMetrics, StreamStatus
 from chat_core.conversation import Turn
 from chat_core.markdown import to_display
+from ui import actions, state
+from ui.answer_actions import edit_button, render_answer_actions
+from ui.attachments_view import show_attachments
+from ui.cost_view import cost_part
 from ui.live import AnswerLayout, show_thinking, thinking_seconds
 
 AVATARS = {"user": ":material/person:", "assistant": ":material/smart_toy:"}
@@ -87,14 +91,25 @@ def first_shown(count: int, earlier_pages: int = 0) -> int:
 def render_history(turns: list[Turn], *, on_retry: Callable[[str], None]) -> None:
     last_index = len(turns) - 1
     for index, turn in enumerate(turns):
-        render_turn(turn, last=index == last_index, on_retry=on_retry)
+        # The last prompt (the chat's last or next-to-last turn) gets Edit (issue 13).
+        last_prompt = turn.role == "user" and index >= last_index - 1
+        render_turn(turn, last=index == last_index or last_prompt, on_retry=on_retry)
 
 
-def render_turn(turn: Turn, *, last: bool, on_retry: Callable[[str], None] | None) -> None:
+def render_turn(
+    turn: Turn,
+    *,
+    last: bool,
+    on_retry: Callable[[str], None] | None,
+    on_edit: Callable[[str], None] = actions.edit_prompt,
+) -> None:
     with st.chat_message(turn.role, avatar=AVATARS.get(turn.role)):
         if turn.role == "user":
             with st.container(key=message_key(turn)):
                 show_markdown(turn.content)
+            show_attachments(turn.attachments)
+            if last:  # ``last`` on a user turn: the chat's last prompt
+                edit_button(turn, on_send=on_edit)
             return
         render_answer(AnswerLayout(message_key(turn)), turn, last=last, on_retry=on_retry)
 
@@ -113,7 +128,8 @@ def render_answer(
 
 def render_answer_footer(turn: Turn, *, last: bool, on_retry: Callable[[str], None] | None) -> None:
     """The note for an answer without text, the error box (with Retry on the chat's last
-    answer, and the provider's request id when known), then the metrics caption."""
+    answer, and the provider's request id when known), then the metrics caption (with the
+    answer's cost) and, in the chat, the actions row (copy, thumbs, versions, regenerate)."""
     note = empty_answer_note(turn)
     if note is not None:
         st.caption(f":material/info: {note}")
@@ -132,6 +148,13 @@ def render_answer_footer(turn: Turn, *, last: bool, on_retry: Callable[[str], No
     caption = answer_caption(turn)
     if caption:
         st.caption(caption)
+    if on_retry is None:
+        return  # not a chat answer (a compare column): no actions row
+    # Copy, thumbs, "answer 1 of 2", regenerate (issue 13; ui/answer_actions.py).
+    retry = on_retry
+    render_answer_actions(
+        state.conversation(), turn, last=last, on_regenerate=lambda: retry(turn.id)
+    )
 
 
 def answer_caption(turn: Turn) -> str:
@@ -145,6 +168,9 @@ def answer_caption(turn: Turn) -> str:
         parts.extend(metrics_parts(turn.metrics))
     elif turn.model:
         parts.append(turn.model)
+    cost = cost_part(turn)
+    if cost:
+        parts.append(cost)
     return " · ".join(parts)
 
 

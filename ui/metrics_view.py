@@ -28,7 +28,11 @@ COLUMNS = (
     "tokens in",
     "tokens out",
     "tokens/s",
+    "cost ($)",
+    "feedback",
 )
+FEEDBACK_LABELS = {1: "thumbs up", 0: "thumbs down"}
+"""How ``Turn.feedback`` reads in the table; an answer without a rating shows "" (issue 13)."""
 
 
 def measured(turns: Sequence[Turn]) -> list[tuple[int, Turn, StreamMetrics]]:
@@ -63,6 +67,10 @@ def answers_frame(turns: Sequence[Turn]) -> pd.DataFrame:
                 "tokens in": m.input_tokens,
                 "tokens out": m.output_tokens,
                 "tokens/s": m.tokens_per_s,
+                "cost ($)": None if turn.cost is None else float(turn.cost.total_usd),
+                "feedback": FEEDBACK_LABELS.get(turn.feedback, "")
+                if turn.feedback is not None
+                else "",
             }
         )
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
@@ -75,6 +83,7 @@ def answers_frame(turns: Sequence[Turn]) -> pd.DataFrame:
         "streaming (s)",
         "chars/s",
         "tokens/s",
+        "cost ($)",
     ):
         frame[column] = frame[column].astype("Float64")
     return frame
@@ -105,6 +114,30 @@ def per_answer_chart(frame: pd.DataFrame, column: str, title: str) -> alt.Chart:
             color=color,
             tooltip=["#", "time", "model", "status", alt.Tooltip(f"{column}:Q", format=".2f")],
         )
+        .properties(height=240)
+    )
+    return chart
+
+
+def spend_chart(frame: pd.DataFrame) -> alt.Chart:
+    """The session's running cost over its answers (answers without a price add nothing)."""
+    data = frame[["#", "time", "model", "cost ($)"]].copy()
+    data["cost ($)"] = data["cost ($)"].fillna(0.0)
+    data["spent ($)"] = data["cost ($)"].cumsum()
+    chart: alt.Chart = (
+        alt.Chart(data, title=alt.TitleParams("Session spend ($)", anchor="start"))
+        .mark_line(point=True, interpolate="step-after")
+        .encode(
+            x=alt.X("#:O", title="answer", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("spent ($):Q", title="spent ($)"),
+            tooltip=[
+                "#",
+                "time",
+                "model",
+                alt.Tooltip("cost ($):Q", format=".6f"),
+                alt.Tooltip("spent ($):Q", format=".6f"),
+            ],
+        )  # fmt: skip
         .properties(height=240)
     )
     return chart

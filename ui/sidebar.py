@@ -35,6 +35,8 @@ def render_chat_sidebar(conv: Conversation, secrets: Mapping[str, str]) -> None:
             icon=":material/stop_circle:",
             on_click=actions.stop,
             help="Stop the answer that is streaming; the text so far is kept.",
+            # Esc works even while typing in the chat box (Streamlit lets Escape through).
+            shortcut="Esc",
             width="stretch",
         )
         st.button(

@@ -4,16 +4,16 @@ Once a run has been stopped, any ``st.session_state`` access raises again, and t
 may start before the stopped run's ``finally`` has finished (docs/design.md §4-5). So a
 streaming answer's turn joins the conversation and the metrics log, and its running stream is
 recorded here (``begin_answers``), all *before* the first frame. While it streams the page
-only reads the stream; ``settle`` is the one place that writes the result into the turn, at
-the end of the run that streamed it or, when that run was stopped, at the start of the next
-run (docs/design.md §29). Worker threads never touch a turn.
+only reads the stream; ``settle`` is the one place that writes the result (and its cost)
+into the turn, at the end of the run that streamed it or, when that run was stopped, at the
+start of the next run (docs/design.md §29). Worker threads never touch a turn.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -21,6 +21,7 @@ import streamlit as st
 
 from chat_core import ChatStream, StreamResult, StreamStatus
 from chat_core.conversation import Conversation, Turn
+from ui.cost_view import price_answer
 
 CONVERSATION = "conversation"
 ANSWERS = "answers"
@@ -44,6 +45,10 @@ class ActiveAnswer:
     stream: ChatStream
     turn: Turn
     drawn: int = 0
+    base_url: str | None = None
+    """Where the request went (the page's setting; ``None``: the configured default), so the
+    answer is priced with the prices of the server that answered it (ui/cost_view.py)."""
+    secrets: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +174,8 @@ def settle(timeout_s: float = SETTLE_WAIT_S) -> None:
             late.append(answer)
             continue
         apply_result(answer.turn, result, reasoning=answer.stream.reasoning, drawn=answer.drawn)
+        # Priced here, once, with the result (issue 13): never from the worker thread.
+        price_answer(answer.turn, base_url=answer.base_url, secrets=answer.secrets)
     registry.extend(late)
     for turn in (*conversation().turns, *answers()):
         if turn.status == StreamStatus.STREAMING and not any(a.turn is turn for a in late):

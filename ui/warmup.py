@@ -30,6 +30,9 @@ PROVIDER_MODULES = {
 }
 TRANSPORT_MODULES = ("httpcore2", "trio")
 """What the SDKs' HTTP client imports on its first request (~0.1 s)."""
+PRICES_MODULE = "chat_core.cost"
+"""genai-prices loads its price data on the first lookup (~1.1 s): warmed with ``warm()``
+before the first answer is priced (issue 13)."""
 LATER_MODULES = ("altair",)
 """Only the metrics page needs these."""
 
@@ -43,7 +46,7 @@ def modules_for(provider: str) -> list[str]:
     first = PROVIDER_MODULES.get(provider)
     sdks = [first] if first else []
     others = [m for m in dict.fromkeys(PROVIDER_MODULES.values()) if m != first]
-    return [*sdks, *TRANSPORT_MODULES, *STREAM_MODULES, *others, *LATER_MODULES]
+    return [*sdks, *TRANSPORT_MODULES, *STREAM_MODULES, *others, PRICES_MODULE, *LATER_MODULES]
 
 
 _answering = 0
@@ -77,6 +80,11 @@ def _warm(names: list[str], settings: ProviderSettings) -> None:
             importlib.import_module(name)
         except ImportError:
             log.info("warm-up: %s is not installed", name)
+        if name == PRICES_MODULE:
+            try:
+                importlib.import_module(name).warm()
+            except Exception as exc:  # noqa: BLE001 - a warm-up must never break the app
+                log.warning("warm-up: loading prices failed: %s", type(exc).__name__)
         if name == sdk:
             try:
                 prepare(settings)  # the client the first answer will use, built now

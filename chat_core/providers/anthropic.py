@@ -11,6 +11,7 @@ from anthropic import Stream
 
 from chat_core import errors as e
 from chat_core.config import MODELS
+from chat_core.provider_content import anthropic_message
 from chat_core.providers._abort import abortable_client
 from chat_core.providers._http import (
     midstream_error,
@@ -71,7 +72,7 @@ class AnthropicProvider:
         # The history goes in as ready JSON (extra_body replaces the empty list): the SDK's
         # type-driven transform of ``messages`` walks every message, ~0.1 ms each.
         body: dict[str, Any] = {
-            "messages": [{"role": m.role, "content": m.content} for m in request.messages]
+            "messages": [anthropic_message(m, model=request.model) for m in request.messages]
         }
         kwargs: dict[str, Any] = {
             "model": request.model,

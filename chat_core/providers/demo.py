@@ -14,8 +14,9 @@ import math
 import os
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
+from chat_core.parts import Attachment
 from chat_core.types import (
     ChatRequest,
     FinishReport,
@@ -59,6 +60,8 @@ class DemoProvider:
         prompt = request.messages[-1].content if request.messages else ""
         turn = sum(1 for m in request.messages if m.role == "user")
         answer = demo_answer(prompt, turn=turn, system=request.system)
+        if request.messages and request.messages[-1].attachments:
+            answer = acknowledge(request.messages[-1].attachments) + "\n\n" + answer
         prompt_chars = sum(len(m.content) for m in request.messages) + len(request.system or "")
         return DemoUpstream(
             answer,
@@ -126,6 +129,14 @@ class DemoUpstream:
 
     def close(self) -> None:
         self._closed.set()
+
+
+def acknowledge(attachments: Sequence[Attachment]) -> str:
+    """The demo's note on what was attached: "You attached 2 files: photo.png (image,
+    800×600, 120 KB), notes.md (text, 2 KB)." (names, sizes, image dimensions)."""
+    count = len(attachments)
+    files = ", ".join(a.describe() for a in attachments)
+    return f"You attached {count} file{'s' if count != 1 else ''}: {files}."
 
 
 def _env_float(env: Mapping[str, str], name: str) -> float | None:

@@ -13,6 +13,7 @@ from openai.types.chat import ChatCompletionChunk
 
 from chat_core import errors as e
 from chat_core.config import MODELS
+from chat_core.provider_content import openai_message
 from chat_core.providers._abort import abortable_client
 from chat_core.providers._http import (
     midstream_error,
@@ -70,10 +71,12 @@ class OpenAIProvider:
         _ = self._client.chat.completions
 
     def open(self, request: ChatRequest) -> OpenAIUpstream:
-        messages: list[dict[str, str]] = []
+        messages: list[dict[str, Any]] = []
         if request.system:
             messages.append({"role": "system", "content": request.system})
-        messages.extend({"role": m.role, "content": m.content} for m in request.messages)
+        messages.extend(
+            openai_message(m, provider=self.name, model=request.model) for m in request.messages
+        )
         kwargs: dict[str, Any] = {
             "model": request.model,
             # The history goes in as ready JSON (extra_body replaces the empty list): the SDK's

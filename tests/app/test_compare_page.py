@@ -272,6 +272,22 @@ def test_every_column_answer_gets_a_metrics_row(
         assert by_model[turn.model]["chars"] == len(turn.content)
 
 
+def test_each_column_answer_is_priced_once_settled(
+    app: Callable[..., AppTest], openai_wire: WireServer
+) -> None:
+    at = app()
+    at.secrets["prices"] = {"gpt-4o-mini": {"input": 1000, "output": 2000}}
+    at = choose(open_compare(at), Choice("openai", "gpt-4o-mini"), Choice("demo", "demo-1"))
+    at = compare(at, "what does it cost")
+    priced = {turn.model: turn.cost for turn in latest_run(at).turns}
+    assert priced["demo-1"] is None  # the demo has no price, never $0
+    openai = next(t for t in latest_run(at).turns if t.model == "gpt-4o-mini")
+    assert openai.cost is not None and openai.metrics is not None
+    assert openai.metrics.input_tokens and openai.metrics.output_tokens
+    expected = (openai.metrics.input_tokens * 1000 + openai.metrics.output_tokens * 2000) / 1e6
+    assert abs(float(openai.cost.total_usd) - expected) < 1e-12
+
+
 def test_comparisons_stay_after_a_page_visit_and_earlier_ones_are_kept(
     app: Callable[..., AppTest],
 ) -> None:

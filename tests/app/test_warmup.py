@@ -53,3 +53,12 @@ def test_the_warm_up_waits_while_an_answer_streams() -> None:
         assert not finished.wait(0.3)  # held back while the answer streams
     thread.join(5)
     assert finished.is_set()
+
+
+def test_the_price_data_is_loaded_before_the_first_answer_is_priced() -> None:
+    import sys
+
+    order = modules_for("openai")
+    assert order.index("chat_core.cost") < order.index("altair")
+    _warm(["chat_core.cost"], ProviderSettings("demo"))
+    assert "genai_prices.data_snapshot" in sys.modules
