@@ -326,8 +326,7 @@ def render_temperature(providers: Sequence[str], *, disabled: bool = False) -> N
         help="Higher is more varied. " + "; ".join(ranges) + ". Until it is moved, none is "
         "sent (each provider's default).",
         disabled=disabled,
-        # Its own callback, without ``bind``'s argument (the plain key it copies back to).
-        **{**_bind(TEMPERATURE), "on_change": _set_temperature, "args": ()},
+        **{**_bind(TEMPERATURE), "on_change": _set_temperature},
     )
     if not ss.get(TEMPERATURE_SET):
         return

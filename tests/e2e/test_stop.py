@@ -19,7 +19,9 @@ expect = playwright_expect()
 
 SLOW_PROMPT = "#wire:slow:2000"  # 2000 chunks at 50/s: 40 s, long enough to press Stop
 FULL_TEXT = long_markdown_text(2000)
-DISCONNECT_WITHIN_S = 1.0
+DISCONNECT_WITHIN_S = 5.0
+"""Far below the 40 s the answer would take: tells "Stop closed the upstream" from "the answer
+ran on" on a loaded shared machine, without being a speed threshold (bench/ measures speed)."""
 
 
 def _stop_button(chat: ChatPage, where: str):  # noqa: ANN202 - a Playwright Locator
