@@ -80,8 +80,8 @@ def put_records(conn: Connection, chat_id: str, turn: StoredTurn) -> None:
 def turn_records(
     conn: Connection, chat_id: str
 ) -> tuple[dict[str, int], dict[str, list[Attachment]]]:
-    """Feedback by turn id, and each turn's attached files in order. A file stored before
-    schema 2 (metadata only) comes back empty, named and typed as it was."""
+    """Feedback by turn id, and each turn's attached files in order. A record without its
+    bytes (``add_attachment`` keeps metadata only) is left out: it could not be sent again."""
     ratings = {
         row.turn_id: int(row.value)
         for row in conn.execute(
@@ -95,11 +95,13 @@ def turn_records(
         .order_by(attachments.c.position, attachments.c.created_at)
     )
     for row in rows:
+        if row.data is None:
+            continue
         files.setdefault(row.turn_id, []).append(
             Attachment(
                 row.name,
                 row.mime_type or "application/octet-stream",
-                bytes(row.data or b""),
+                bytes(row.data),
                 row.width,
                 row.height,
             )

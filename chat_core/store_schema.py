@@ -173,9 +173,9 @@ _V2_COLUMNS = {
 
 
 def _v2(conn: Connection) -> None:
-    """Stored chats keep feedback's neighbours: an answer's cost and earlier versions
+    """What stored chats need beyond version 1: an answer's cost and earlier versions
     (``turns.extras``, JSON) and the attached files themselves (``attachments.data``, with
-    image size and order). ``_v1`` builds its tables from ``metadata``, which already has
+    image size and order; feedback already had its table). ``_v1`` builds its tables from ``metadata``, which already has
     these columns on a new database, so only the missing ones are added."""
     blob = "BLOB" if conn.dialect.name == "sqlite" else "BYTEA"
     inspector = inspect(conn)

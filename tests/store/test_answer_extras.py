@@ -145,3 +145,13 @@ def test_a_version_1_database_gains_the_new_columns_and_keeps_its_chats(store_ur
             assert store_schema.read_version(conn) == store_schema.CURRENT_VERSION == 2
     finally:
         upgraded.close()
+
+
+def test_a_record_without_its_bytes_is_not_handed_back_as_a_file(store: Store) -> None:
+    chat = store.create_chat(ME)
+    assert chat is not None
+    prompt = store.append_turn(ME, chat.id, "user", "see file")
+    assert prompt is not None
+    assert store.add_attachment(ME, chat.id, prompt.id, name="gone.png", size_bytes=10)
+    stored = store.get_chat(ME, chat.id)
+    assert stored is not None and stored.turns[0].attachments == ()
