@@ -37,8 +37,9 @@ from starlette.types import Message as AsgiMessage
 from starlette.types import Receive, Scope, Send
 
 from chat_core.api import DEFAULT_SYSTEM_PROMPT, start_chat
+from chat_core.attachments import check_turn
 from chat_core.config import check_temperature, default_provider, resolve
-from chat_core.errors import ChatError, ConfigurationError
+from chat_core.errors import AttachmentRefused, ChatError, ConfigurationError
 from chat_core.http_access import (
     RequestRejected,
     allowed_hosts_from,
@@ -46,7 +47,12 @@ from chat_core.http_access import (
     check_startup,
     token_from,
 )
-from chat_core.http_params import MAX_BODY_BYTES, ChatParams, params_from_body, params_from_query
+from chat_core.http_params import (
+    MAX_CHAT_BODY_BYTES,
+    ChatParams,
+    params_from_body,
+    params_from_query,
+)
 from chat_core.sse_encode import HEADERS, MEDIA_TYPE, aiter_sse, chat_error_event
 
 log = logging.getLogger(__name__)
@@ -114,7 +120,7 @@ class ChatApi:
         try:
             self._check(request)
             _check_json_type(request.headers.get("content-type"))
-            raw = await asyncio.wait_for(_read_body(request, MAX_BODY_BYTES), BODY_TIMEOUT_S)
+            raw = await asyncio.wait_for(_read_body(request, MAX_CHAT_BODY_BYTES), BODY_TIMEOUT_S)
             params = params_from_body(raw)
         except RequestRejected as rejected:
             return rejection(rejected)
@@ -169,6 +175,15 @@ class ChatApi:
             )
         except ChatError as exc:  # e.g. no key configured: tell the client in the stream
             return SSEResponse(_one(chat_error_event(exc)), send_timeout_s=self._send_timeout_s)
+        try:
+            # The checks of an upload (total size, total text, what the model takes), now
+            # that the model is known; nothing has been sent yet.
+            for message in params.messages:
+                if message.attachments:
+                    check_turn(message.attachments, stream.provider.name, stream.request.model)
+        except AttachmentRefused as exc:
+            stream.close()
+            return rejection(RequestRejected(400, exc.user_message))
         return SSEResponse(
             aiter_sse(stream, min_interval_s=self._frame_interval_s),
             send_timeout_s=self._send_timeout_s,

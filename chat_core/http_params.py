@@ -12,12 +12,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from chat_core.attachments import MAX_MESSAGE_BYTES, attachments_from_json
 from chat_core.config import PROVIDERS
+from chat_core.errors import AttachmentRefused
 from chat_core.http_access import RequestRejected
+from chat_core.parts import Attachment
 from chat_core.safe_json import UnsafeJson, is_encodable, load_json
 from chat_core.types import Message
 
 MAX_BODY_BYTES = 256 * 1024
+MAX_CHAT_BODY_BYTES = MAX_BODY_BYTES + 4 * -(-MAX_MESSAGE_BYTES // 3) + 64 * 1024
+"""``POST /api/chat`` may carry one message's files as base64 (4 characters per 3 bytes):
+the usual body, plus ``MAX_MESSAGE_BYTES`` encoded, plus room for their names (about
+27 MB). The other routes keep ``MAX_BODY_BYTES``."""
 MAX_PROMPT_CHARS = 100_000
 MAX_MODEL_CHARS = 200
 MAX_TOKENS_LIMIT = 1_000_000
@@ -55,8 +62,11 @@ def params_from_query(query: Mapping[str, str]) -> ChatParams:
 
 
 def params_from_body(raw: bytes) -> ChatParams:
-    """``POST /api/chat`` JSON: ``{messages: [{role, content}], system, provider, model,
-    temperature, max_tokens}`` (``prompt`` may stand in for a single user message)."""
+    """``POST /api/chat`` JSON: ``{messages: [{role, content, attachments}], system, provider,
+    model, temperature, max_tokens}`` (``prompt`` may stand in for a single user message).
+    A user message's optional ``attachments`` are ``[{"name": "photo.png", "data": "<base64>"}]``
+    (``chat_core.attachments.attachments_from_json``: checked like uploads; a bad one is a 400
+    naming the file); with files, its ``content`` may be empty."""
     try:
         body = load_json(raw)
     except UnsafeJson as exc:
@@ -79,6 +89,17 @@ def params_from_body(raw: bytes) -> ChatParams:
         temperature=body.get("temperature"),
         max_tokens=body.get("max_tokens"),
     )
+
+
+def _attachments(items: Any) -> tuple[Attachment, ...]:
+    try:
+        return attachments_from_json(items)
+    except AttachmentRefused as exc:
+        raise RequestRejected(400, exc.user_message) from None
+
+
+def _has_prompt(message: Message) -> bool:
+    return bool(message.content.strip()) or bool(message.attachments)
 
 
 def _number(value: str | None, name: str, kind: type[float] | type[int]) -> float | int | None:
@@ -107,13 +128,15 @@ def _validated(
                 400, "Each message must be an object with 'role' and text 'content'."
             )
         role, content = item.get("role"), item["content"]
+        if role not in ("user", "assistant", "system"):
+            raise RequestRejected(400, f"Unknown message role {role!r}: use 'user' or 'assistant'.")
+        if item.get("attachments") is not None and role != "user":
+            raise RequestRejected(400, "Only user messages can carry 'attachments'.")
         if role == "system":
             system_parts.append(content)
-        elif role in ("user", "assistant"):
-            history.append(Message(role, content))
         else:
-            raise RequestRejected(400, f"Unknown message role {role!r}: use 'user' or 'assistant'.")
-    if not history or history[-1].role != "user" or not history[-1].content.strip():
+            history.append(Message(role, content, _attachments(item.get("attachments"))))
+    if not history or history[-1].role != "user" or not _has_prompt(history[-1]):
         raise RequestRejected(
             400, "Missing prompt: the last message must be a non-empty user message."
         )

@@ -17,13 +17,21 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, func, select, update
 
 from chat_core.store_engine import display_url, make_engine, translated
 from chat_core.store_records import AnswerRecords
-from chat_core.store_rows import owned_chat, put_metrics, turn_from_row, turn_values
+from chat_core.store_rows import (
+    owned_chat,
+    put_metrics,
+    put_records,
+    turn_from_row,
+    turn_records,
+    turn_values,
+)
 from chat_core.store_schema import (
     answer_metrics,
     attachments,
@@ -189,9 +197,16 @@ class Store(AnswerRecords):
                 .where(turns.c.chat_id == chat_id)
                 .order_by(turns.c.seq, turns.c.created_at)
             ).all()
+            ratings, files = turn_records(conn, chat_id)
         summary = ChatSummary(chat["id"], chat["title"], chat["created_at"], chat["updated_at"])
+        stored = (turn_from_row(r._mapping, at) for r in rows)
         return StoredChat(
-            summary, chat["system"], tuple(turn_from_row(r._mapping, at) for r in rows)
+            summary,
+            chat["system"],
+            tuple(
+                replace(t, feedback=ratings.get(t.id), attachments=tuple(files.get(t.id, ())))
+                for t in stored
+            ),
         )
 
     def rename_chat(self, owner: str, chat_id: str, title: str) -> bool:
@@ -302,6 +317,7 @@ class Store(AnswerRecords):
                 )
             if turn.metrics is not None:
                 put_metrics(conn, owner, chat_id, turn)
+            put_records(conn, chat_id, turn)
             chat_values: dict[str, Any] = {"updated_at": max(turn.updated_at, chat["updated_at"])}
             if not chat["title"] and turn.role == "user" and turn.content.strip():
                 chat_values["title"] = title_from_prompt(turn.content)
@@ -338,7 +354,12 @@ class Store(AnswerRecords):
         with self._connect() as conn:
             if owned_chat(conn, owner, chat_id) is None:
                 return 0
-            for table, column in ((answer_metrics, answer_metrics.c.turn_id), (turns, turns.c.id)):
+            for table, column in (
+                (feedback, feedback.c.turn_id),
+                (attachments, attachments.c.turn_id),
+                (answer_metrics, answer_metrics.c.turn_id),
+                (turns, turns.c.id),
+            ):
                 key = and_(table.c.chat_id == chat_id, column.in_(turn_ids))
                 result = conn.execute(delete(table).where(key))
         return int(result.rowcount or 0)

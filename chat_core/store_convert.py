@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from chat_core.conversation import FORMAT_VERSION, Conversation, Turn
+from chat_core.cost import Cost
 from chat_core.metrics import StreamMetrics
 from chat_core.store import Store
 from chat_core.store_types import StoredChat, StoredTurn
@@ -34,7 +35,48 @@ def stored_turn(turn: Turn) -> StoredTurn:
         error=turn.error,
         error_kind=turn.error_kind,
         metrics=None if turn.metrics is None else turn.metrics.to_dict(timeline=True),
+        feedback=None if turn.feedback is None else (1 if turn.feedback == 1 else -1),
+        attachments=turn.attachments,
+        extras=_extras(turn),
     )
+
+
+def _extras(turn: Turn) -> dict[str, Any] | None:
+    """Cost, "answered" and the other answer versions (each whole, as in an export), or
+    None when the turn has none of them."""
+    extras: dict[str, Any] = {}
+    if turn.cost is not None:
+        extras["cost"] = turn.cost.to_dict()
+    if turn.answered is not None:
+        extras["answered"] = turn.answered
+    if turn.versions:
+        extras["version"] = turn.versions.index(turn)
+        extras["versions"] = [None if v is turn else v.to_dict(nested=True) for v in turn.versions]
+    return extras or None
+
+
+def _restore_extras(turn: Turn, extras: dict[str, Any]) -> None:
+    """The inverse of ``_extras`` on a turn read back; a part that no longer parses is
+    dropped (logged by type), the message itself is kept."""
+    try:
+        turn.cost = None if extras.get("cost") is None else Cost.from_dict(extras["cost"])
+    except (KeyError, TypeError, ValueError) as exc:
+        log.warning("stored cost of a turn not readable: %s", type(exc).__name__)
+    answered = extras.get("answered")
+    turn.answered = answered if isinstance(answered, str) else None
+    versions, index = extras.get("versions"), extras.get("version")
+    if not isinstance(versions, list) or not isinstance(index, int):
+        return
+    if not 0 <= index < len(versions):
+        return
+    try:
+        others = [turn if i == index else Turn.from_dict(v) for i, v in enumerate(versions)]
+    except (KeyError, TypeError, ValueError) as exc:
+        log.warning("stored answer versions not readable: %s", type(exc).__name__)
+        return
+    turn.versions = others
+    for other in others:
+        other.versions = others
 
 
 def memory_turn(stored: StoredTurn) -> Turn:
@@ -63,6 +105,10 @@ def memory_turn(stored: StoredTurn) -> Turn:
     for name, value in (("reasoning", stored.reasoning), ("finish_reason", stored.finish_reason)):
         if hasattr(turn, name):
             setattr(turn, name, value)
+    turn.feedback = None if stored.feedback is None else (1 if stored.feedback > 0 else 0)
+    turn.attachments = stored.attachments
+    if stored.extras:
+        _restore_extras(turn, stored.extras)
     return turn
 
 
@@ -137,16 +183,18 @@ def stored_answers(
         except (KeyError, TypeError, ValueError) as exc:
             log.warning("stored metrics of an answer not readable: %s", type(exc).__name__)
             continue
-        turns.append(
-            Turn(
-                "assistant",
-                "",
-                status=metrics.status,
-                metrics=metrics,
-                provider=metrics.provider,
-                model=metrics.model,
-                id=str(row["turn_id"]),
-                created_at=metrics.started_at,
-            )
+        turn = Turn(
+            "assistant",
+            "",
+            status=metrics.status,
+            metrics=metrics,
+            provider=metrics.provider,
+            model=metrics.model,
+            id=str(row["turn_id"]),
+            created_at=metrics.started_at,
         )
+        rating = row.get("feedback")
+        turn.feedback = None if rating is None else (1 if rating > 0 else 0)
+        _restore_extras(turn, {"cost": row.get("cost")})
+        turns.append(turn)
     return turns

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, select
 
 from chat_core.store_rows import has_turn, owned_chat
-from chat_core.store_schema import answer_metrics, attachments, feedback
+from chat_core.store_schema import answer_metrics, attachments, feedback, turns
 from chat_core.store_types import new_turn_id
 
 
@@ -85,15 +85,46 @@ class AnswerRecords:
         self, owner: str, *, since: float | None = None, limit: int = 1000
     ) -> list[dict[str, Any]]:
         """The metrics page's query: the owner's answers, newest first, each
-        ``StreamMetrics.to_dict(timeline=True)`` plus ``chat_id`` and ``turn_id``."""
+        ``StreamMetrics.to_dict(timeline=True)`` plus ``chat_id``, ``turn_id``, ``feedback``
+        (+1, -1 or None) and ``cost`` (``Cost.to_dict()`` or None)."""
         conditions = [answer_metrics.c.owner == owner]
         if since is not None:
             conditions.append(answer_metrics.c.started_at >= since)
         with self._connect() as conn:
             rows = conn.execute(
-                select(answer_metrics.c.chat_id, answer_metrics.c.turn_id, answer_metrics.c.data)
+                select(
+                    answer_metrics.c.chat_id,
+                    answer_metrics.c.turn_id,
+                    answer_metrics.c.data,
+                    feedback.c.value,
+                    turns.c.extras,
+                )
+                .select_from(
+                    answer_metrics.outerjoin(
+                        feedback,
+                        and_(
+                            feedback.c.chat_id == answer_metrics.c.chat_id,
+                            feedback.c.turn_id == answer_metrics.c.turn_id,
+                        ),
+                    ).outerjoin(
+                        turns,
+                        and_(
+                            turns.c.chat_id == answer_metrics.c.chat_id,
+                            turns.c.id == answer_metrics.c.turn_id,
+                        ),
+                    )
+                )
                 .where(and_(*conditions))
                 .order_by(answer_metrics.c.started_at.desc())
                 .limit(limit)
             ).all()
-        return [{**json.loads(r.data), "chat_id": r.chat_id, "turn_id": r.turn_id} for r in rows]
+        return [
+            {
+                **json.loads(r.data),
+                "chat_id": r.chat_id,
+                "turn_id": r.turn_id,
+                "feedback": r.value,
+                "cost": json.loads(r.extras).get("cost") if r.extras else None,
+            }
+            for r in rows
+        ]

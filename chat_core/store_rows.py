@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, delete, select
+from sqlalchemy import Connection, RowMapping, and_, delete, select, update
 
-from chat_core.store_schema import answer_metrics, chats, turns
-from chat_core.store_types import STALE_STREAMING_S, StoredTurn, is_chat_id
+from chat_core.parts import Attachment
+from chat_core.store_schema import answer_metrics, attachments, chats, feedback, turns
+from chat_core.store_types import STALE_STREAMING_S, StoredTurn, is_chat_id, new_turn_id
 from chat_core.types import StreamStatus
 
 
@@ -30,7 +32,81 @@ def turn_values(turn: StoredTurn) -> dict[str, Any]:
         "error": turn.error,
         "error_kind": turn.error_kind,
         "updated_at": turn.updated_at,
+        "extras": None if not turn.extras else json.dumps(turn.extras),
     }
+
+
+def put_records(conn: Connection, chat_id: str, turn: StoredTurn) -> None:
+    """The turn's feedback and attached files, replacing what was stored for it."""
+    at = turn.updated_at
+    key = and_(feedback.c.chat_id == chat_id, feedback.c.turn_id == turn.id)
+    if turn.feedback is None:
+        conn.execute(delete(feedback).where(key))
+    elif conn.execute(update(feedback).where(key).values(value=turn.feedback)).rowcount == 0:
+        conn.execute(
+            feedback.insert().values(
+                chat_id=chat_id, turn_id=turn.id, value=turn.feedback, created_at=at
+            )
+        )
+    if turn.role != "user":
+        return
+    stored = and_(attachments.c.chat_id == chat_id, attachments.c.turn_id == turn.id)
+    if [a.name for a in turn.attachments] == list(
+        conn.execute(
+            select(attachments.c.name).where(stored).order_by(attachments.c.position)
+        ).scalars()
+    ):
+        return  # written before (a prompt's files do not change): no second copy of the bytes
+    conn.execute(delete(attachments).where(stored))
+    for position, item in enumerate(turn.attachments):
+        conn.execute(
+            attachments.insert().values(
+                chat_id=chat_id,
+                turn_id=turn.id,
+                id=new_turn_id(),
+                name=item.name[:255],
+                mime_type=item.media_type,
+                size_bytes=item.size,
+                sha256=hashlib.sha256(item.data).hexdigest(),
+                created_at=at,
+                data=item.data,
+                width=item.width,
+                height=item.height,
+                position=position,
+            )
+        )
+
+
+def turn_records(
+    conn: Connection, chat_id: str
+) -> tuple[dict[str, int], dict[str, list[Attachment]]]:
+    """Feedback by turn id, and each turn's attached files in order. A record without its
+    bytes (``add_attachment`` keeps metadata only) is left out: it could not be sent again."""
+    ratings = {
+        row.turn_id: int(row.value)
+        for row in conn.execute(
+            select(feedback.c.turn_id, feedback.c.value).where(feedback.c.chat_id == chat_id)
+        )
+    }
+    files: dict[str, list[Attachment]] = {}
+    rows = conn.execute(
+        select(attachments)
+        .where(attachments.c.chat_id == chat_id)
+        .order_by(attachments.c.position, attachments.c.created_at)
+    )
+    for row in rows:
+        if row.data is None:
+            continue
+        files.setdefault(row.turn_id, []).append(
+            Attachment(
+                row.name,
+                row.mime_type or "application/octet-stream",
+                bytes(row.data),
+                row.width,
+                row.height,
+            )
+        )
+    return ratings, files
 
 
 def put_metrics(conn: Connection, owner: str, chat_id: str, turn: StoredTurn) -> None:
@@ -73,6 +149,7 @@ def turn_from_row(row: RowMapping, now: float) -> StoredTurn:
         error=row["error"],
         error_kind=row["error_kind"],
         metrics=None if data is None else json.loads(data),
+        extras=None if not row["extras"] else json.loads(row["extras"]),
     )
 
 

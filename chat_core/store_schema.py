@@ -22,11 +22,13 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
     Table,
     Text,
+    inspect,
     select,
     text,
 )
@@ -71,6 +73,7 @@ turns = Table(
     Column("error_kind", String(64), nullable=True),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+    Column("extras", Text, nullable=True),  # v2: JSON of cost, answer versions, "answered"
     PrimaryKeyConstraint("chat_id", "id"),
     ForeignKeyConstraint(["chat_id"], ["chats.id"], ondelete="CASCADE"),
 )
@@ -115,6 +118,11 @@ attachments = Table(
     Column("size_bytes", Integer, nullable=False),
     Column("sha256", String(64), nullable=True),
     Column("created_at", Float, nullable=False),
+    # v2: the file itself, its image size and its place among the turn's files.
+    Column("data", LargeBinary, nullable=True),
+    Column("width", Integer, nullable=True),
+    Column("height", Integer, nullable=True),
+    Column("position", Integer, nullable=True),
     PrimaryKeyConstraint("chat_id", "id"),
     ForeignKeyConstraint(["chat_id", "turn_id"], ["turns.chat_id", "turns.id"], ondelete="CASCADE"),
 )
@@ -153,7 +161,34 @@ def _v1(conn: Connection) -> None:
         conn.execute(text(statement))
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1,)
+_V2_COLUMNS = {
+    "turns": {"extras": "TEXT"},
+    "attachments": {
+        "data": "{blob}",
+        "width": "INTEGER",
+        "height": "INTEGER",
+        "position": "INTEGER",
+    },
+}
+
+
+def _v2(conn: Connection) -> None:
+    """What stored chats need beyond version 1: an answer's cost and earlier versions
+    (``turns.extras``, JSON) and the attached files themselves (``attachments.data``, with
+    image size and order; feedback already had its table). ``_v1`` builds its tables from ``metadata``, which already has
+    these columns on a new database, so only the missing ones are added."""
+    blob = "BLOB" if conn.dialect.name == "sqlite" else "BYTEA"
+    inspector = inspect(conn)
+    for table, columns in _V2_COLUMNS.items():
+        present = {c["name"] for c in inspector.get_columns(table)}
+        for name, kind in columns.items():
+            if name not in present:
+                conn.execute(
+                    text(f"ALTER TABLE {table} ADD COLUMN {name} {kind.format(blob=blob)}")
+                )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2)
 """``MIGRATIONS[i]`` upgrades version ``i`` to ``i + 1``; append, never edit a released step."""
 
 CURRENT_VERSION = len(MIGRATIONS)

@@ -32,17 +32,21 @@ log = logging.getLogger(__name__)
 SAVE_INTERVAL_S = 2.0
 HEARTBEAT_S = 10.0
 """Under ``chat_core.store_types.STALE_STREAMING_S``: a live answer never reads as interrupted."""
-Fingerprint = tuple[int, str, str, bool, str | None]
+Fingerprint = tuple[int, str, str, bool, str | None, int | None, bool, int]
 
 
 def fingerprint(turn: Turn) -> Fingerprint:
-    """What decides whether a turn must be saved again (length, tail, status, metrics, error)."""
+    """What decides whether a turn must be saved again (length, tail, status, metrics, error,
+    feedback, cost, how many answer versions)."""
     return (
         len(turn.content),
         turn.content[-64:],
         str(turn.status),
         turn.metrics is not None,
         turn.error,
+        turn.feedback,
+        turn.cost is not None,
+        len(turn.versions),
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chat_core.errors import ChatError
+from chat_core.parts import Attachment
 from chat_core.types import StreamStatus
 
 LOCAL_OWNER = "local"
@@ -96,7 +97,10 @@ class ChatSummary:
 
 @dataclass(frozen=True, slots=True)
 class StoredTurn:
-    """One stored message; ``metrics`` is ``StreamMetrics.to_dict(timeline=True)`` or None."""
+    """One stored message; ``metrics`` is ``StreamMetrics.to_dict(timeline=True)`` or None.
+    ``feedback`` is +1 (helpful), -1 (not helpful) or None; ``attachments`` the files of a
+    prompt, bytes included; ``extras`` JSON-ready values without a column of their own (an
+    answer's ``cost``, its other ``versions`` and ``version``, ``answered``), or None."""
 
     id: str
     role: str
@@ -111,6 +115,9 @@ class StoredTurn:
     error: str | None = None
     error_kind: str | None = None
     metrics: dict[str, Any] | None = None
+    feedback: int | None = None
+    attachments: tuple[Attachment, ...] = ()
+    extras: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,15 +3,19 @@ a streaming answer, attached files reach the wire server as content parts."""
 
 from __future__ import annotations
 
+import base64
 import io
+import secrets
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from chat_core.providers.demo import demo_answer
-from tests.e2e.conftest import CHAT_INPUT, USER, ChatPage, playwright_expect
+from tests.e2e.conftest import CHAT_INPUT, USER, AppServer, ChatPage, playwright_expect
+from tests.servers import server_env, streamlit_server
 from tests.wire_server import Scenario, WireServer
 
 pytestmark = pytest.mark.e2e
@@ -76,6 +80,17 @@ def test_escape_stops_a_streaming_answer(chat: ChatPage, wire: WireServer) -> No
 def test_an_image_and_a_text_file_reach_openai_as_content_parts(
     chat: ChatPage, wire: WireServer, tmp_path: Path
 ) -> None:
+    _attach_image_and_notes(chat, tmp_path)
+    sent = wire.requests[-1].body["messages"][-1]["content"]
+    assert [part["type"] for part in sent] == ["text", "image_url"]
+    assert sent[0]["text"].endswith("File: notes.md\n```markdown\n# Shopping\n- milk\n```")
+    assert sent[1]["image_url"]["url"].startswith("data:image/png;base64,")
+    expect(chat.users().last.locator('[data-testid="stImage"]')).to_have_count(1)
+    expect(chat.users().last).to_contain_text("notes.md")
+
+
+def _attach_image_and_notes(chat: ChatPage, tmp_path: Path) -> None:
+    """Attach photo.png (64×48) and notes.md to the chat box and send them with a prompt."""
     image = tmp_path / "photo.png"
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), (200, 30, 30)).save(buffer, "PNG")
@@ -91,10 +106,35 @@ def test_an_image_and_a_text_file_reach_openai_as_content_parts(
     box.press("Enter")
     expect(chat.page.locator(USER)).to_have_count(n_users + 1)
     chat.wait_idle()
-    sent = wire.requests[-1].body["messages"][-1]["content"]
-    assert [part["type"] for part in sent] == ["text", "image_url"]
-    assert sent[0]["text"].endswith("File: notes.md\n```markdown\n# Shopping\n- milk\n```")
-    assert sent[1]["image_url"]["url"].startswith("data:image/png;base64,")
+
+
+@pytest.fixture(scope="module")
+def anthropic_app(wire_server: WireServer) -> Iterator[AppServer]:
+    """The app with only an Anthropic key (random), its base URL on the wire server."""
+    key = f"sk-ant-test-{secrets.token_hex(16)}"
+    env = server_env(ANTHROPIC_API_KEY=key, ANTHROPIC_BASE_URL=wire_server.anthropic_base_url)
+    with streamlit_server("app.py", env=env) as server:
+        yield AppServer(server, key)
+
+
+def test_an_image_and_a_text_file_reach_anthropic_as_content_blocks(
+    make_chat: Callable[[AppServer], ChatPage],
+    anthropic_app: AppServer,
+    wire: WireServer,
+    tmp_path: Path,
+) -> None:
+    chat = make_chat(anthropic_app).open_chat()
+    _attach_image_and_notes(chat, tmp_path)
+    request = wire.requests[-1]
+    assert request.provider == "anthropic"
+    sent = request.body["messages"][-1]["content"]
+    assert [block["type"] for block in sent] == ["image", "text"]
+    assert sent[0]["source"]["type"] == "base64"
+    assert sent[0]["source"]["media_type"] == "image/png"
+    with Image.open(io.BytesIO(base64.b64decode(sent[0]["source"]["data"]))) as image:
+        assert image.size == (64, 48)
+    assert sent[1]["text"].startswith("What is in these files?")
+    assert sent[1]["text"].endswith("File: notes.md\n```markdown\n# Shopping\n- milk\n```")
     expect(chat.users().last.locator('[data-testid="stImage"]')).to_have_count(1)
     expect(chat.users().last).to_contain_text("notes.md")
 

@@ -41,13 +41,14 @@ def test_upgrade_runs_new_steps_and_keeps_every_chat(
     def v2(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE chats ADD COLUMN pinned INTEGER"))
 
+    newest = len(store_schema.MIGRATIONS) + 1
     monkeypatch.setattr(store_schema, "MIGRATIONS", (*store_schema.MIGRATIONS, v2))
     new = Store(store_url)
     try:
         opened = new.get_chat(ME, chat.id)
         assert opened is not None and opened.turns[0].content == "kept across the upgrade"
         with new._engine.connect() as conn:
-            assert store_schema.read_version(conn) == 2
+            assert store_schema.read_version(conn) == newest
             conn.execute(text("SELECT pinned FROM chats"))
     finally:
         new.close()

@@ -5,16 +5,20 @@ Streaming end to end (a real server, the wire server, disconnects) is in tests/a
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 from typing import Any
 
 import pytest
+from PIL import Image
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from chat_core import attachments as attachment_limits
 from chat_core.http_access import RequestRejected, check_access, is_loopback
 from chat_core.http_api import ChatApi, api_routes
-from chat_core.http_params import MAX_BODY_BYTES, params_from_body, params_from_query
+from chat_core.http_params import MAX_CHAT_BODY_BYTES, params_from_body, params_from_query
 from chat_core.types import Message
 from tests.sse import parse_events
 
@@ -235,7 +239,7 @@ def test_temperature_out_of_the_providers_range_is_400(client: TestClient) -> No
 
 
 def test_oversize_body_is_413(client: TestClient) -> None:
-    big = {"prompt": "x" * (MAX_BODY_BYTES + 10)}
+    big = {"prompt": "x" * (MAX_CHAT_BODY_BYTES + 10)}
     response = client.post(
         "/api/chat", content=json.dumps(big).encode(), headers={"Content-Type": "application/json"}
     )
@@ -263,3 +267,108 @@ def test_the_demo_page_uses_eventsource_on_the_stream_endpoint(client: TestClien
     assert response.headers["content-type"].startswith("text/html")
     assert "new EventSource('/api/stream?'" in response.text
     assert "innerHTML" not in response.text  # answers are shown as text, never as markup
+
+
+# -- attachments in POST /api/chat ----------------------------------------------------------------
+
+
+def _png(width: int = 40, height: int = 30) -> str:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 40, 40)).save(buffer, "PNG")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _with_files(*files: dict[str, str], content: str = "what is in these?") -> dict[str, Any]:
+    return {
+        "provider": "demo",
+        "messages": [{"role": "user", "content": content, "attachments": list(files)}],
+    }
+
+
+def test_a_message_with_an_image_and_a_text_file_is_parsed_into_attachments() -> None:
+    body = _with_files(
+        {"name": "photo.png", "data": _png()}, {"name": "notes.md", "data": _b64(b"# hi\n")}
+    )
+    params = params_from_body(json.dumps(body).encode())
+    (message,) = params.messages
+    assert [(a.name, a.media_type, a.width) for a in message.attachments] == [
+        ("photo.png", "image/png", 40),
+        ("notes.md", "text/markdown", None),
+    ]
+
+
+def test_files_reach_the_model_and_a_prompt_may_be_only_files(client: TestClient) -> None:
+    body = _with_files(
+        {"name": "photo.png", "data": _png()},
+        {"name": "notes.md", "data": _b64(b"# hi\n")},
+        content="",
+    )
+    response = client.post("/api/chat", json=body)
+    assert response.status_code == 200
+    *contents, done = events(response)
+    answer = "".join(e["content"] for e in contents)
+    assert "photo.png (image, 40×30" in answer and "notes.md (text" in answer
+    assert done["done"] is True
+
+
+@pytest.mark.parametrize(
+    ("files", "words"),
+    [
+        ([{"name": "a.png", "data": "not base64!"}], "a.png is not base64"),
+        ([{"name": "empty.txt", "data": ""}], "empty.txt is empty"),
+        ([{"name": "fake.txt", "data": _b64(bytes(range(256)) * 4)}], "fake.txt"),
+        ([{"name": "broken.png", "data": _png()[:60]}], "could not be read as an image"),
+        ([{"data": _png()}], "a 'name' and base64 'data'"),
+    ],
+)
+def test_a_bad_file_is_a_400_naming_it_and_nothing_is_sent(
+    client: TestClient, files: list[dict[str, str]], words: str
+) -> None:
+    response = client.post("/api/chat", json=_with_files(*files))
+    assert response.status_code == 400
+    assert words in response.json()["error"]["message"]
+
+
+def test_files_on_an_assistant_message_are_a_400(client: TestClient) -> None:
+    body = {
+        "provider": "demo",
+        "messages": [
+            {"role": "assistant", "content": "hi", "attachments": []},
+            {"role": "user", "content": "and?"},
+        ],
+    }
+    response = client.post("/api/chat", json=body)
+    assert response.status_code == 400
+    assert "Only user messages" in response.json()["error"]["message"]
+
+
+def test_files_over_the_message_limit_are_a_400_before_anything_is_sent(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(attachment_limits, "MAX_MESSAGE_BYTES", 100)
+    body = _with_files(
+        {"name": "a.md", "data": _b64(b"a" * 80)}, {"name": "b.md", "data": _b64(b"b" * 80)}
+    )
+    response = client.post("/api/chat", json=body)
+    assert response.status_code == 400
+    assert "one message can carry at most" in response.json()["error"]["message"]
+
+
+def test_an_image_for_a_model_without_vision_is_a_400_not_a_provider_error() -> None:
+    api = ChatApi(token=TOKEN, secrets=lambda: {"OPENAI_API_KEY": "sk-test-not-used"})
+    client = TestClient(
+        Starlette(routes=api.routes()), headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    body = {**_with_files({"name": "photo.png", "data": _png()}), "provider": "openai"}
+    response = client.post("/api/chat", json={**body, "model": "gpt-3.5-turbo"})
+    assert response.status_code == 400
+    assert "does not take images" in response.json()["error"]["message"]
+
+
+def test_the_chat_route_takes_a_body_as_large_as_one_messages_files() -> None:
+    # 20 MB of files is about 27 MB of base64; the other routes keep 256 KB.
+    assert MAX_CHAT_BODY_BYTES > 4 * attachment_limits.MAX_MESSAGE_BYTES // 3
