@@ -21,6 +21,7 @@ from ui.session import begin_run
 
 NUMBER_FORMATS = {
     "TTFT (s)": st.column_config.NumberColumn(format="%.3f"),
+    "first answer token (s)": st.column_config.NumberColumn(format="%.3f"),
     "total (s)": st.column_config.NumberColumn(format="%.3f"),
     "streaming (s)": st.column_config.NumberColumn(format="%.3f"),
     "chars/s": st.column_config.NumberColumn(format="%.0f"),

@@ -149,7 +149,8 @@ def render_model_picker(
         model_options(provider, listing, current),
         accept_new_options=provider != "demo",
         help=f"{source}; you may also type any model name your provider offers.",
-        disabled=disabled or provider == "demo",
+        # The demo has two models (demo-reasoning thinks first): its picker stays usable.
+        disabled=disabled,
         **bind(key),
     )
     if listing.error and listing.models is None:

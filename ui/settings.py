@@ -337,9 +337,9 @@ def render_temperature(providers: Sequence[str], *, disabled: bool = False) -> N
             st.warning(exc.user_message, icon=":material/thermostat:")
 
 
-def _set_temperature(name: str) -> None:
+def _set_temperature() -> None:
     """Moving the slider sets a temperature: until then none is sent."""
-    _copy_back(name)
+    _copy_back(TEMPERATURE)
     st.session_state[TEMPERATURE_SET] = True
 
 

@@ -75,3 +75,13 @@ def test_the_timeline_of_a_chosen_answer(app: Callable[..., AppTest]) -> None:
     at.selectbox(key="timeline_answer").select(1).run()
     assert not at.exception
     assert at.selectbox(key="timeline_answer").value == 1
+
+
+def test_every_seconds_column_shows_milliseconds_like_ttft() -> None:
+    """The table showed "first answer token (s)" as 0.3507 beside TTFT 0.351."""
+    from app_pages.metrics import NUMBER_FORMATS
+    from ui.metrics_view import COLUMNS
+
+    seconds = [c for c in COLUMNS if c.endswith("(s)")]
+    assert seconds and all(c in NUMBER_FORMATS for c in seconds)
+    assert {NUMBER_FORMATS[c]["type_config"]["format"] for c in seconds} == {"%.3f"}

@@ -204,3 +204,15 @@ def test_a_large_thinking_budget_follows_a_model_that_writes_less(
     at.selectbox(key="w_model_anthropic").set_value("claude-haiku-4-5").run()
     assert not at.exception
     assert at.number_input(key="w_thinking_budget").value == 64_000 - 1
+
+
+def test_the_demo_offers_its_reasoning_model_in_the_picker(app: Callable[..., AppTest]) -> None:
+    at = app().run()
+    picker = at.selectbox(key="w_model_demo")
+    assert not picker.disabled
+    assert "demo-reasoning" in picker.options
+    picker.set_value("demo-reasoning").run()
+    send(at, "streaming")
+    turn = at.session_state["conversation"].turns[-1]
+    assert turn.status == StreamStatus.COMPLETE
+    assert turn.reasoning
