@@ -337,9 +337,10 @@ def render_temperature(providers: Sequence[str], *, disabled: bool = False) -> N
             st.warning(exc.user_message, icon=":material/thermostat:")
 
 
-def _set_temperature() -> None:
-    """Moving the slider sets a temperature: until then none is sent."""
-    _copy_back(TEMPERATURE)
+def _set_temperature(name: str = TEMPERATURE) -> None:
+    """Moving the slider sets a temperature: until then none is sent. (``name``: the plain key
+    ``bind`` passes.)"""
+    _copy_back(name)
     st.session_state[TEMPERATURE_SET] = True
 
 
