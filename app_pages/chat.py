@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import actions, chat_list, state
-from ui.answer import stream_answer
+from ui import actions, background, chat_list, state
+from ui.answer import follow_answer, stream_answer
 from ui.errors import page_guard
 from ui.messages import (
     AVATARS,
@@ -65,6 +65,7 @@ def _chat_page() -> None:
     if store_session is not None:
         with st.sidebar:
             chat_list.render_sidebar(store_session, new_chat_button=False)
+            background.render_setting()
     # Fixed top-level layout, so the chat messages sit at the same positions in every run and
     # the welcome never leaves stale buttons inside the first message (docs/design.md §23).
     header, notices = st.container(), st.container()
@@ -74,6 +75,8 @@ def _chat_page() -> None:
         for kind, text in state.take_flashes():
             getattr(st, kind)(text)
 
+    # An answer still running for this chat (a reload mid-answer) is drawn live by the fragment.
+    end = len(conv.turns) - (background.running_answer(conv) is not None)
     start = first_shown(len(conv.turns), state.earlier_pages())
     with st.empty():
         if start:
@@ -85,8 +88,8 @@ def _chat_page() -> None:
                 type="tertiary",
             )
     with st.container():
-        render_history(conv.turns[start:], on_retry=actions.retry)
-    _live(len(conv.turns))
+        render_history(conv.turns[start:end], on_retry=actions.retry)
+    _live(end)
 
 
 @st.fragment
@@ -116,8 +119,11 @@ def _live(drawn: int) -> None:
     answer_again = pending is not None and pending.kind == "answer" and bool(conv.turns)
     streaming = prompt is not None or answer_again
 
+    follow = None if streaming else background.running_answer(conv)
     welcome = st.empty()
-    render_history(conv.turns[drawn:], on_retry=actions.retry)
+    render_history(
+        conv.turns[drawn : len(conv.turns) - (follow is not None)], on_retry=actions.retry
+    )
     if too_long:
         st.warning(
             f"That message is longer than {MAX_PROMPT_CHARS:,} characters, so it was not "
@@ -127,13 +133,15 @@ def _live(drawn: int) -> None:
     if prompt is not None:
         render_turn(conv.add_user(prompt), last=False, on_retry=actions.retry)
     if streaming:
-        stream_answer(conv, settings, on_retry=actions.retry)
+        stream_answer(conv, settings, on_retry=actions.retry, on_begin=background.begin_answer)
         chat_list.sync_current()  # store the settled answer now and put the chat in the URL
         if not full_run and len(conv.turns) - drawn >= FOLD_AFTER_TURNS:
             # Turns this fragment drew are redrawn by every later prompt until a full run
             # takes them into the history above; do that now, after the answer, rather than
             # re-sending a growing tail of the chat with each prompt.
             st.rerun(scope="app")
+    elif follow is not None:
+        follow_answer(conv.turns[-1], follow, on_retry=actions.retry)
     elif not conv.turns:
         with welcome.container():
             _welcome()

@@ -1,0 +1,60 @@
+"""The chat page and running answers: a page opened on a chat whose answer is still streaming
+in this process (a reload mid-answer, a second tab) draws that same answer live to its end,
+without asking the model again; the answer is stored once, by its registry entry."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from chat_core.conversation import Conversation
+from chat_core.running import registry
+from chat_core.store import Store, open_store
+from chat_core.store_convert import stored_turn
+from chat_core.store_saver import writer_for
+from chat_core.store_types import LOCAL_OWNER as ME
+from chat_core.stream import NO_RETRY, ChatStream
+from chat_core.types import ChatRequest, Message, StreamStatus
+from tests.app.conftest import messages, new_app
+from tests.store.test_running import GatedProvider
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'chats.db'}"
+    monkeypatch.setenv("STREAMCHAT_DATABASE_URL", url)
+    return url
+
+
+def test_a_reopened_chat_follows_its_running_answer_live_to_the_end(database: str) -> None:
+    store = open_store(database)
+    writer = writer_for(store)
+    chat = store.create_chat(ME, title="hi")
+    assert chat is not None
+    conv = Conversation()
+    store.save_turn(ME, chat.id, stored_turn(conv.add_user("hi")))
+    turn = conv.add_assistant(provider="demo", model="demo-1")
+    provider = GatedProvider()
+    request = ChatRequest(messages=(Message("user", "hi"),), model="demo-1")
+    stream = ChatStream(provider, request, retry=NO_RETRY).start()
+    registry().start(chat.id, turn, stream, writer=writer, owner=ME)
+    assert writer.flush(5)
+
+    reload = new_app()
+    reload.query_params["chat"] = chat.id
+    threading.Timer(1.0, provider.gate.set).start()  # the model goes on while the page follows
+    reload.run()
+
+    assert not reload.exception
+    assert messages(reload)[-1] == ("assistant", "Hello world")
+    assert provider.requests == 1
+    assert writer.flush(5)
+    stored = Store(database).get_chat(ME, chat.id)
+    assert stored is not None
+    assert (stored.turns[-1].content, stored.turns[-1].status) == (
+        "Hello world",
+        StreamStatus.COMPLETE,
+    )
+
