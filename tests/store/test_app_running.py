@@ -4,7 +4,9 @@ without asking the model again; the answer is stored once, by its registry entry
 
 from __future__ import annotations
 
+import dataclasses
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -58,3 +60,33 @@ def test_a_reopened_chat_follows_its_running_answer_live_to_the_end(database: st
         StreamStatus.COMPLETE,
     )
 
+
+def test_an_answer_cut_off_by_a_server_restart_shows_interrupted_with_retry(
+    database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STREAMCHAT_DEMO_TTFT_S", "0")
+    monkeypatch.setenv("STREAMCHAT_DEMO_CHUNKS_PER_S", "0")
+    store = open_store(database)
+    chat = store.create_chat(ME, title="hi")
+    assert chat is not None
+    conv = Conversation()
+    store.save_turn(ME, chat.id, stored_turn(conv.add_user("What is streaming?")))
+    partial = conv.add_assistant(provider="demo", model="demo-1")
+    partial.content = "Streaming is"
+    partial.status = StreamStatus.STREAMING
+    # Last written a minute ago by a process that is gone (a restart).
+    dead = dataclasses.replace(stored_turn(partial), updated_at=time.time() - 60)
+    store.save_turn(ME, chat.id, dead)
+
+    at = new_app()
+    at.query_params["chat"] = chat.id
+    at.run()
+    assert not at.exception
+    assert messages(at)[-1] == ("assistant", "Streaming is")
+    assert any("Interrupted" in c.value for c in at.chat_message[-1].caption)
+    at.button(key=f"retry-{partial.id}").click().run()
+
+    assert not at.exception
+    answer = at.session_state["conversation"].turns[-1]
+    assert answer.status == StreamStatus.COMPLETE
+    assert "What is streaming" in answer.content
