@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from chat_core.types import StreamStatus
 from ui import actions, background, chat_list, state
 from ui.answer import follow_answer, stream_answer
 from ui.errors import page_guard
@@ -76,7 +77,10 @@ def _chat_page() -> None:
             getattr(st, kind)(text)
 
     # An answer still running for this chat (a reload mid-answer) is drawn live by the fragment.
-    end = len(conv.turns) - (background.running_answer(conv) is not None)
+    following = background.running_answer(conv) is not None
+    if not following and conv.turns and conv.turns[-1].status == StreamStatus.STREAMING:
+        state.settle()  # it ended here after the chat was read: the final answer, not the partial
+    end = len(conv.turns) - following
     start = first_shown(len(conv.turns), state.earlier_pages())
     with st.empty():
         if start:
@@ -120,6 +124,8 @@ def _live(drawn: int) -> None:
     streaming = prompt is not None or answer_again
 
     follow = None if streaming else background.running_answer(conv)
+    if follow is None and conv.turns and conv.turns[-1].status == StreamStatus.STREAMING:
+        state.settle()  # the answer the full run saw running ended meanwhile: take its result
     welcome = st.empty()
     render_history(
         conv.turns[drawn : len(conv.turns) - (follow is not None)], on_retry=actions.retry

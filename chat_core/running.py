@@ -34,10 +34,11 @@ from chat_core.types import StreamStatus
 
 log = logging.getLogger(__name__)
 
-LINGER_S = 10.0
-"""How long a finished entry stays findable: a page opened just as the answer ended still gets
-the final text from memory while its write is on the way to the database."""
 POLL_S = 0.2
+LINGER_S = 30.0
+"""How long an ended answer's result stays here (text, status, metrics; not its stream): a
+page that loaded the chat while the answer ran and looks for it just after it ended gets the
+final answer from memory (``result_of``) instead of the partial it read."""
 
 
 def apply_result(turn: Turn, result: StreamResult, *, reasoning: str, kept: int | None) -> None:
@@ -82,6 +83,7 @@ class RunningAnswers:
     _entries: dict[str, RunningAnswer] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _thread: threading.Thread | None = None
+    _ended: dict[str, tuple[float, StreamResult]] = field(default_factory=dict)
 
     def start(
         self,
@@ -116,20 +118,28 @@ class RunningAnswers:
         return entry
 
     def find(self, chat_id: str, turn_id: str) -> RunningAnswer | None:
-        """The entry of answer ``turn_id`` in ``chat_id``, running or just finished."""
+        """The entry of answer ``turn_id`` in ``chat_id`` while it runs (or ended but its final
+        save is not queued yet)."""
         with self._lock:
             entry = self._entries.get(chat_id)
         return entry if entry is not None and entry.turn_id == turn_id else None
 
     def entries(self) -> list[RunningAnswer]:
-        """Every entry, running or just finished."""
+        """Every entry not finished yet."""
         with self._lock:
             return list(self._entries.values())
 
     def owns(self, turn_id: str) -> bool:
-        """Whether answer ``turn_id`` is (or just was) written by an entry here."""
+        """Whether answer ``turn_id`` is written by an entry here (it still runs)."""
         with self._lock:
             return any(e.turn_id == turn_id for e in self._entries.values())
+
+    def result_of(self, turn_id: str) -> StreamResult | None:
+        """The result of answer ``turn_id`` if it ended here in the last ``LINGER_S`` s (what
+        was stored: a stopped answer's text is what was on screen)."""
+        with self._lock:
+            found = self._ended.get(turn_id)
+        return None if found is None else found[1]
 
     def join(self, entry: RunningAnswer) -> None:
         """One more page draws ``entry``."""
@@ -156,18 +166,15 @@ class RunningAnswers:
             return sum(1 for e in self._entries.values() if e.background and not e.stream.done)
 
     def tick(self) -> None:
-        """Save progress of running answers, the final result of ended ones, forget old ones
-        (the thread's body; tests call it directly)."""
-        now = self.clock()
+        """Save progress of running answers, and the final result of ended ones, which are
+        then forgotten (the thread's body; tests call it directly)."""
         with self._lock:
             entries = list(self._entries.values())
+        now = self.clock()
+        with self._lock:
+            for turn_id in [t for t, (at, _) in self._ended.items() if now - at >= LINGER_S]:
+                del self._ended[turn_id]
         for entry in entries:
-            if entry.finished_at is not None:
-                if now - entry.finished_at >= LINGER_S:
-                    with self._lock:
-                        if self._entries.get(entry.chat_id) is entry:
-                            del self._entries[entry.chat_id]
-                continue
             if entry.stream.done:
                 self.finish(entry)
             elif entry.saver is not None:
@@ -181,12 +188,17 @@ class RunningAnswers:
             return
         entry.finished_at = self.clock()
         entry.background = False
-        if entry.saver is None:
-            return
         kept = entry.kept() if entry.kept is not None else None
         if result.status == StreamStatus.STOPPED and kept is not None:
             result = dataclasses.replace(result, text=result.text[:kept])
-        entry.saver.finish_result(result)
+        with self._lock:
+            # The entry is forgotten at once: it holds the stream, and through it the
+            # provider's client and key, which must go with the session that typed it.
+            if self._entries.get(entry.chat_id) is entry:
+                del self._entries[entry.chat_id]
+            self._ended[entry.turn_id] = (entry.finished_at, result)
+        if entry.saver is not None:
+            entry.saver.finish_result(result)
 
     def _run(self) -> None:
         while True:

@@ -169,7 +169,10 @@ def settle(timeout_s: float = SETTLE_WAIT_S) -> None:
     for turn in (*conversation().turns, *answers()):
         if turn.status != StreamStatus.STREAMING or any(a.turn is turn for a in late):
             continue
-        if not answers_now.owns(turn.id):  # a running answer is followed, not stopped
+        ended = answers_now.result_of(turn.id)
+        if ended is not None:  # ended just now, after this page read the chat
+            running.apply_result(turn, ended, reasoning=ended.reasoning, kept=None)
+        elif not answers_now.owns(turn.id):  # a running answer is followed, not stopped
             turn.status = StreamStatus.STOPPED
 
 

@@ -90,3 +90,22 @@ def test_an_answer_cut_off_by_a_server_restart_shows_interrupted_with_retry(
     answer = at.session_state["conversation"].turns[-1]
     assert answer.status == StreamStatus.COMPLETE
     assert "What is streaming" in answer.content
+
+
+def test_the_metrics_page_shows_every_stored_answer_on_request(
+    database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STREAMCHAT_DEMO_TTFT_S", "0")
+    monkeypatch.setenv("STREAMCHAT_DEMO_CHUNKS_PER_S", "0")
+    earlier = new_app().run()
+    earlier.chat_input[0].set_value("asked in another tab").run()
+    assert not earlier.exception
+
+    at = new_app().run()  # a new session: none of its own answers
+    at.switch_page("app_pages/metrics.py").run()
+    assert not at.exception
+    assert not at.dataframe  # this session's answers by default: none
+    at.segmented_control(key="metrics_scope").set_value("All stored answers").run()
+    assert not at.exception
+    assert len(at.dataframe[0].value) == 1
+    assert any("stored (yours)" in c.value for c in at.caption)

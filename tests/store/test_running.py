@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterator
 
 from chat_core.conversation import Conversation, Turn
-from chat_core.running import RunningAnswers
+from chat_core.running import RunningAnswer, RunningAnswers
 from chat_core.store import Store
 from chat_core.store_saver import WriteBehind
 from chat_core.store_types import LOCAL_OWNER as ME
@@ -50,7 +50,7 @@ class GatedProvider:
 
 def _answer(
     store: Store, registry: RunningAnswers, **kwargs: object
-) -> tuple[GatedProvider, str, Turn, ChatStream]:
+) -> tuple[GatedProvider, RunningAnswer, Turn, ChatStream]:
     chat = store.create_chat(ME, system=None)
     conv = Conversation()
     conv.add_user("hi")
@@ -59,17 +59,18 @@ def _answer(
     request = ChatRequest(messages=(Message("user", "hi"),), model="demo-1")
     stream = ChatStream(provider, request, retry=NO_RETRY).start()
     writer = WriteBehind(store)
-    registry.start(chat.id, turn, stream, writer=writer, owner=ME, **kwargs)  # type: ignore[arg-type]
-    return provider, chat.id, turn, stream
+    entry = registry.start(chat.id, turn, stream, writer=writer, owner=ME, **kwargs)  # type: ignore[arg-type]
+    return provider, entry, turn, stream
 
 
-def _stored(store: Store, registry: RunningAnswers, chat_id: str) -> tuple[str, StreamStatus]:
-    entry = registry.entries()[0]
+def _stored(
+    store: Store, registry: RunningAnswers, entry: RunningAnswer
+) -> tuple[str, StreamStatus]:
     entry.stream.wait(5)
-    registry.tick()
+    registry.finish(entry)
     assert entry.saver is not None
     entry.saver._writer.flush(5)
-    chat = store.get_chat(ME, chat_id)
+    chat = store.get_chat(ME, entry.chat_id)
     assert chat is not None
     answer = chat.turns[-1]
     return answer.content, answer.status
@@ -85,40 +86,40 @@ def _wait_text(stream: ChatStream, text: str) -> None:
 
 def test_a_page_that_went_away_leaves_its_answer_running_and_it_is_stored(store: Store) -> None:
     registry = RunningAnswers()
-    provider, chat_id, _, stream = _answer(store, registry)
+    provider, entry, _, stream = _answer(store, registry)
     _wait_text(stream, "Hello")
-    registry.leave(registry.entries()[0], gone=True)
+    registry.leave(entry, gone=True)
     assert registry.background() == 1
     provider.gate.set()
-    assert _stored(store, registry, chat_id) == ("Hello world", StreamStatus.COMPLETE)
+    assert _stored(store, registry, entry) == ("Hello world", StreamStatus.COMPLETE)
     assert provider.requests == 1
 
 
 def test_a_persons_interruption_stops_the_answer_at_once(store: Store) -> None:
     registry = RunningAnswers()
-    _, chat_id, _, stream = _answer(store, registry, kept=lambda: 3)
+    _, entry, _, stream = _answer(store, registry, kept=lambda: 3)
     _wait_text(stream, "Hello")
-    registry.leave(registry.entries()[0], gone=False)
+    registry.leave(entry, gone=False)
     assert stream.cancelled
-    assert _stored(store, registry, chat_id) == ("Hel", StreamStatus.STOPPED)
+    assert _stored(store, registry, entry) == ("Hel", StreamStatus.STOPPED)
 
 
 def test_stop_answers_when_i_leave_stores_the_answer_stopped(store: Store) -> None:
     registry = RunningAnswers()
-    _, chat_id, _, stream = _answer(store, registry, stop_on_leave=True)
+    _, entry, _, stream = _answer(store, registry, stop_on_leave=True)
     _wait_text(stream, "Hello")
-    registry.leave(registry.entries()[0], gone=True)
+    registry.leave(entry, gone=True)
     assert stream.cancelled
-    assert _stored(store, registry, chat_id) == ("Hello", StreamStatus.STOPPED)
+    assert _stored(store, registry, entry) == ("Hello", StreamStatus.STOPPED)
 
 
 def test_background_answers_are_bounded_per_process(store: Store) -> None:
     registry = RunningAnswers(max_background=1)
-    first, _, _, one = _answer(store, registry)
-    second, _, _, two = _answer(store, registry)
+    first, one_entry, _, one = _answer(store, registry)
+    second, two_entry, _, two = _answer(store, registry)
     _wait_text(one, "Hello")
     _wait_text(two, "Hello")
-    for entry in registry.entries():
+    for entry in (one_entry, two_entry):
         registry.leave(entry, gone=True)
     assert [one.cancelled, two.cancelled] == [False, True]
     first.gate.set()
@@ -129,27 +130,26 @@ def test_a_second_page_reads_the_same_answer_and_one_page_leaving_changes_nothin
     store: Store,
 ) -> None:
     registry = RunningAnswers()
-    provider, chat_id, turn, stream = _answer(store, registry)
-    entry = registry.find(chat_id, turn.id)
-    assert entry is not None and entry.stream is stream
+    provider, started, turn, stream = _answer(store, registry)
+    entry = registry.find(started.chat_id, turn.id)
+    assert entry is started and entry.stream is stream
     registry.join(entry)
     registry.leave(entry, gone=True)  # the first tab closes
     assert not stream.cancelled and registry.background() == 0
     provider.gate.set()
     assert stream.wait(5).text == "Hello world"
     assert provider.requests == 1
-    assert _stored(store, registry, chat_id) == ("Hello world", StreamStatus.COMPLETE)
+    assert _stored(store, registry, entry) == ("Hello world", StreamStatus.COMPLETE)
 
 
 def test_progress_is_stored_while_it_streams(store: Store) -> None:
     registry = RunningAnswers(save_interval_s=0.0)
-    provider, chat_id, _, stream = _answer(store, registry)
+    provider, entry, _, stream = _answer(store, registry)
     _wait_text(stream, "Hello")
     registry.tick()
-    entry = registry.entries()[0]
     assert entry.saver is not None and entry.saver._writer.flush(5)
-    chat = store.get_chat(ME, chat_id)
+    chat = store.get_chat(ME, entry.chat_id)
     assert chat is not None
     assert (chat.turns[-1].content, chat.turns[-1].status) == ("Hello", StreamStatus.STREAMING)
     provider.gate.set()
-    assert _stored(store, registry, chat_id) == ("Hello world", StreamStatus.COMPLETE)
+    assert _stored(store, registry, entry) == ("Hello world", StreamStatus.COMPLETE)
