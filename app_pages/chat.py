@@ -9,8 +9,9 @@ from __future__ import annotations
 import streamlit as st
 
 from chat_core.transcribe import available as voice_available
-from ui import actions, chat_list, state
-from ui.answer import stream_answer
+from chat_core.types import StreamStatus
+from ui import actions, background, chat_list, state
+from ui.answer import follow_answer, stream_answer
 from ui.attachments_view import CHAT_INPUT_FILES, read_submission, show_refusals
 from ui.cost_view import answers_total, budget_gate, totals_caption
 from ui.errors import page_guard
@@ -68,6 +69,7 @@ def _chat_page() -> None:
     if store_session is not None:
         with st.sidebar:
             chat_list.render_sidebar(store_session, new_chat_button=False)
+            background.render_setting()
     # Fixed top-level layout, so the chat messages sit at the same positions in every run and
     # the welcome never leaves stale buttons inside the first message (docs/design.md §23).
     header, notices = st.container(), st.container()
@@ -77,6 +79,11 @@ def _chat_page() -> None:
         for kind, text in state.take_flashes():
             getattr(st, kind)(text)
 
+    # An answer still running for this chat (a reload mid-answer) is drawn live by the fragment.
+    following = background.running_answer(conv) is not None
+    if not following and conv.turns and conv.turns[-1].status == StreamStatus.STREAMING:
+        state.settle()  # it ended here after the chat was read: the final answer, not the partial
+    end = len(conv.turns) - following
     start = first_shown(len(conv.turns), state.earlier_pages())
     with st.empty():
         if start:
@@ -88,8 +95,8 @@ def _chat_page() -> None:
                 type="tertiary",
             )
     with st.container():
-        render_history(conv.turns[start:], on_retry=actions.retry)
-    _live(len(conv.turns))
+        render_history(conv.turns[start:end], on_retry=actions.retry)
+    _live(end)
 
 
 @st.fragment
@@ -137,8 +144,13 @@ def _live(drawn: int) -> None:
     answer_again = pending is not None and pending.kind == "answer" and bool(conv.turns)
     streaming = prompt is not None or answer_again
 
+    follow = None if streaming else background.running_answer(conv)
+    if follow is None and conv.turns and conv.turns[-1].status == StreamStatus.STREAMING:
+        state.settle()  # the answer the full run saw running ended meanwhile: take its result
     welcome = st.empty()
-    render_history(conv.turns[drawn:], on_retry=actions.retry)
+    render_history(
+        conv.turns[drawn : len(conv.turns) - (follow is not None)], on_retry=actions.retry
+    )
     if too_long:
         st.warning(
             f"That message is longer than {MAX_PROMPT_CHARS:,} characters, so it was not "
@@ -151,13 +163,15 @@ def _live(drawn: int) -> None:
         # ``last`` on a user turn: the chat's last prompt, which gets Edit.
         render_turn(conv.add_user(prompt, attachments), last=True, on_retry=actions.retry)
     if streaming:
-        stream_answer(conv, settings, on_retry=actions.retry)
+        stream_answer(conv, settings, on_retry=actions.retry, on_begin=background.begin_answer)
         chat_list.sync_current()  # store the settled answer now and put the chat in the URL
         if not full_run and len(conv.turns) - drawn >= FOLD_AFTER_TURNS:
             # Turns this fragment drew are redrawn by every later prompt until a full run
             # takes them into the history above; do that now, after the answer, rather than
             # re-sending a growing tail of the chat with each prompt.
             st.rerun(scope="app")
+    elif follow is not None:
+        follow_answer(conv.turns[-1], follow, on_retry=actions.retry)
     elif not conv.turns:
         with welcome.container():
             _welcome()

@@ -1,4 +1,5 @@
-"""Metrics: one row per answer of this session, charts, medians per model, CSV download."""
+"""Metrics: one row per answer (this session's, or every stored one), charts, medians per model,
+CSV download."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ import time
 
 import streamlit as st
 
+from chat_core.conversation import Turn
+from chat_core.store_convert import stored_answers
+from chat_core.store_types import StoreUnavailable
 from ui import navigation, state
+from ui.chat_list import SESSION_KEY, ChatSession
 from ui.errors import page_guard
 from ui.messages import metrics_parts
 from ui.metrics_view import (
@@ -31,9 +36,43 @@ NUMBER_FORMATS = {
 }
 
 
+SCOPES = ("This session", "All stored answers")
+
+
+def _answers() -> tuple[list[Turn], str]:
+    """The rows' turns and what they cover. With the chat store in use the person may choose
+    every stored answer of theirs (``stored_answers``, newest 1,000), plus this session's
+    answers not stored (e.g. "Don't save this chat"); a database that is unavailable falls back
+    to this session's answers with a warning."""
+    session_turns = state.answers()
+    store_session: ChatSession | None = st.session_state.get(SESSION_KEY)
+    if store_session is None:
+        return session_turns, "in this browser session"
+    scope = st.segmented_control(
+        "Answers", SCOPES, default=SCOPES[0], key="metrics_scope", label_visibility="collapsed"
+    )
+    if scope != SCOPES[1]:
+        return session_turns, "in this browser session"
+    store_session.writer.flush(1.0)  # this session's latest answers first
+    try:
+        stored = stored_answers(store_session.store, store_session.owner)
+    except StoreUnavailable as exc:
+        st.warning(
+            f"{exc.user_message} Showing this session's answers.", icon=":material/cloud_off:"
+        )
+        return session_turns, "in this browser session"
+    known = {turn.id for turn in stored}
+    extra = [turn for turn in session_turns if turn.id not in known]
+    return sorted(stored + extra, key=_started), "stored (yours) and in this session"
+
+
+def _started(turn: Turn) -> float:
+    return turn.metrics.started_at if turn.metrics is not None else turn.created_at
+
+
 def metrics_page() -> None:
     st.title("Metrics", anchor=False)
-    turns = state.answers()
+    turns, scope = _answers()
     rows = measured(turns)
     if not rows:
         st.info(
@@ -48,7 +87,7 @@ def metrics_page() -> None:
         return
 
     frame = answers_frame(turns)
-    st.caption(f"{len(frame)} answer{'s' if len(frame) != 1 else ''} in this browser session.")
+    st.caption(f"{len(frame)} answer{'s' if len(frame) != 1 else ''} {scope}.")
     # Issue 13: filter by the thumbs given under the answers.
     shown = st.segmented_control(
         "Feedback",

@@ -195,3 +195,17 @@ def check_temperature(provider: str, temperature: float | None, model: str | Non
     from chat_core.models import check_temperature as check
 
     check(provider, temperature, model)
+
+
+MAX_BACKGROUND_VAR = "STREAMCHAT_MAX_BACKGROUND_ANSWERS"
+DEFAULT_MAX_BACKGROUND = 20
+
+
+def max_background_answers(environ: Mapping[str, str] | None = None) -> int:
+    """How many answers may keep running in one process after their page went away
+    (``STREAMCHAT_MAX_BACKGROUND_ANSWERS``, default 20; 0 stops every answer whose page
+    leaves). A value that is not a whole number ≥ 0 gives the default."""
+    raw = (os.environ if environ is None else environ).get(MAX_BACKGROUND_VAR, "").strip()
+    if raw.isdigit():
+        return int(raw)
+    return DEFAULT_MAX_BACKGROUND

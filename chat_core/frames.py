@@ -70,11 +70,13 @@ def coalesce(
     *,
     idle_s: float | None,
     clock: Callable[[], float],
+    cancel_on_exit: bool = True,
 ) -> Iterator[list[Frame | None]]:
     """Rounds of frames, one entry per stream (``None``: nothing new for it), until every
     stream's end has been handed out. A round where nothing arrived for ``idle_s`` is all
     ``None`` (``idle_s=None``: wait without idle rounds). ``cond`` is the condition every
-    stream signals (``ChatStream._cond``). Abandoning the iteration cancels every stream."""
+    stream signals (``ChatStream._cond``). Abandoning the iteration cancels every stream, unless
+    ``cancel_on_exit`` is False (a reader of an answer that outlives it: chat_core/running.py)."""
     for stream in streams:
         stream.start()
     cursors = [Cursor() for _ in streams]
@@ -109,7 +111,7 @@ def coalesce(
                 return
     finally:
         for stream in streams:
-            if not stream.done:
+            if cancel_on_exit and not stream.done:
                 stream.cancel()
 
 
@@ -163,11 +165,20 @@ def _wait(
 
 
 def frames_of(
-    stream: ChatStream, min_interval_s: Interval, *, idle_s: float | None
+    stream: ChatStream,
+    min_interval_s: Interval,
+    *,
+    idle_s: float | None,
+    cancel_on_exit: bool = True,
 ) -> Iterator[Frame]:
     """One stream's frames; ``IDLE`` for a round in which nothing arrived."""
     for (frame,) in coalesce(
-        [stream], stream._cond, min_interval_s, idle_s=idle_s, clock=stream._clock
+        [stream],
+        stream._cond,
+        min_interval_s,
+        idle_s=idle_s,
+        clock=stream._clock,
+        cancel_on_exit=cancel_on_exit,
     ):
         yield IDLE if frame is None else frame
 

@@ -53,6 +53,7 @@ from chat_core.http_params import (
     params_from_body,
     params_from_query,
 )
+from chat_core.http_store import open_target
 from chat_core.sse_encode import HEADERS, MEDIA_TYPE, aiter_sse, chat_error_event
 
 log = logging.getLogger(__name__)
@@ -163,9 +164,15 @@ class ChatApi:
             check_temperature(provider, params.temperature)
         except ChatError as exc:
             return rejection(RequestRejected(400, exc.user_message))
+        target = None
+        if params.chat_id is not None:
+            try:
+                target = open_target(params.chat_id, secrets)
+            except RequestRejected as rejected:
+                return rejection(rejected)
         try:
             stream = start_chat(
-                params.messages,
+                params.messages if target is None else target.messages(params.messages),
                 provider=provider,
                 model=params.model,
                 system=DEFAULT_SYSTEM_PROMPT if params.system is None else params.system,
@@ -184,6 +191,8 @@ class ChatApi:
         except AttachmentRefused as exc:
             stream.close()
             return rejection(RequestRejected(400, exc.user_message))
+        if target is not None:
+            target.begin(params.messages, stream, provider=provider, model=params.model)
         return SSEResponse(
             aiter_sse(stream, min_interval_s=self._frame_interval_s),
             send_timeout_s=self._send_timeout_s,

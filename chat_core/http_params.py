@@ -18,6 +18,7 @@ from chat_core.errors import AttachmentRefused
 from chat_core.http_access import RequestRejected
 from chat_core.parts import Attachment
 from chat_core.safe_json import UnsafeJson, is_encodable, load_json
+from chat_core.store_types import is_chat_id
 from chat_core.types import Message
 
 MAX_BODY_BYTES = 256 * 1024
@@ -40,11 +41,13 @@ class ChatParams:
     model: str | None = None
     temperature: float | None = None
     max_tokens: int | None = None
+    chat_id: str | None = None
+    """A stored chat to append the prompt and the answer to (chat_core/http_store.py)."""
 
 
 def params_from_query(query: Mapping[str, str]) -> ChatParams:
     """``GET /api/stream`` parameters: prompt (required), provider, model, system,
-    temperature, max_tokens."""
+    temperature, max_tokens, chat_id."""
     for value in query.values():
         if not is_encodable(value):
             raise RequestRejected(400, "The query holds an invalid character (a lone surrogate).")
@@ -58,15 +61,16 @@ def params_from_query(query: Mapping[str, str]) -> ChatParams:
         model=query.get("model") or None,
         temperature=_number(query.get("temperature") or None, "temperature", float),
         max_tokens=_number(query.get("max_tokens") or None, "max_tokens", int),
+        chat_id=query.get("chat_id") or None,
     )
 
 
 def params_from_body(raw: bytes) -> ChatParams:
     """``POST /api/chat`` JSON: ``{messages: [{role, content, attachments}], system, provider,
-    model, temperature, max_tokens}`` (``prompt`` may stand in for a single user message).
-    A user message's optional ``attachments`` are ``[{"name": "photo.png", "data": "<base64>"}]``
-    (``chat_core.attachments.attachments_from_json``: checked like uploads; a bad one is a 400
-    naming the file); with files, its ``content`` may be empty."""
+    model, temperature, max_tokens, chat_id}`` (``prompt`` may stand in for a single user
+    message). A user message's optional ``attachments`` are ``[{"name": "photo.png", "data":
+    "<base64>"}]`` (``chat_core.attachments.attachments_from_json``: checked like uploads; a bad
+    one is a 400 naming the file); with files, its ``content`` may be empty."""
     try:
         body = load_json(raw)
     except UnsafeJson as exc:
@@ -88,6 +92,7 @@ def params_from_body(raw: bytes) -> ChatParams:
         model=body.get("model"),
         temperature=body.get("temperature"),
         max_tokens=body.get("max_tokens"),
+        chat_id=body.get("chat_id"),
     )
 
 
@@ -119,6 +124,7 @@ def _validated(
     model: Any,
     temperature: Any,
     max_tokens: Any,
+    chat_id: Any = None,
 ) -> ChatParams:
     history: list[Message] = []
     system_parts: list[str] = []
@@ -170,7 +176,10 @@ def _validated(
         raise RequestRejected(
             400, f"'max_tokens' must be a whole number from 1 to {MAX_TOKENS_LIMIT}."
         )
+    if chat_id is not None and not (isinstance(chat_id, str) and is_chat_id(chat_id)):
+        raise RequestRejected(404, "Chat not found.")
     return ChatParams(
+        chat_id=chat_id,
         messages=tuple(history),
         system=system,
         provider=provider,

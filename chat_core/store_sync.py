@@ -89,6 +89,13 @@ class ConversationSync:
         with self._lock:
             self.conversation = conversation
 
+    def hand_over(self, turn: Turn) -> None:
+        """``turn`` is saved by its running answer's entry (chat_core/running.py) from now on:
+        never written here, still removed from the store when the conversation drops it."""
+        with self._lock:
+            self._foreign.add(turn.id)
+            self.saved.setdefault(turn.id, fingerprint(turn))
+
     def sync(self) -> str | None:
         """Queue what changed; returns the stored chat id (None while nothing is stored)."""
         with self._lock:

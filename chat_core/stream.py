@@ -223,14 +223,19 @@ class ChatStream:
         return fr.chunks_of(self)
 
     def updates(
-        self, min_interval_s: fr.Interval = 0.05, *, idle_s: float | None = 0.25
+        self,
+        min_interval_s: fr.Interval = 0.05,
+        *,
+        idle_s: float | None = 0.25,
+        cancel_on_exit: bool = True,
     ) -> Iterator[fr.Frame]:
         """Coalesced ``Frame``s for UIs (``chat_core.frames``): the first text at once, then
         what arrived (answer, reasoning, notices), at most one frame per ``min_interval_s``
         (a number, or a function asked after each frame, e.g. ``FrameCost.interval``); the last
         frame holds the result. ``IDLE`` (an empty frame) each time ``idle_s`` passes with
-        nothing new. Abandoning the iteration cancels the stream."""
-        return fr.frames_of(self, min_interval_s, idle_s=idle_s)
+        nothing new. Abandoning the iteration cancels the stream unless ``cancel_on_exit`` is
+        False (the caller decides: chat_core/running.py)."""
+        return fr.frames_of(self, min_interval_s, idle_s=idle_s, cancel_on_exit=cancel_on_exit)
 
     def frames(
         self,

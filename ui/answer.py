@@ -27,8 +27,10 @@ from chat_core import ChatError, StreamStatus
 from chat_core.conversation import Conversation, Turn
 from chat_core.frame_cost import FrameCost
 from chat_core.frames import Frame
+from chat_core.running import RunningAnswer
+from chat_core.running import registry as running
 from chat_core.versions import start_new_version
-from ui import progress, state, warmup
+from ui import presence, progress, state, warmup
 from ui.errors import GENERIC_MESSAGE, log_unexpected
 from ui.live import AnswerLayout, LiveAnswer
 from ui.messages import AVATARS, message_key, render_answer_footer
@@ -56,8 +58,11 @@ def stream_answer(
     settings: ChatSettings,
     *,
     on_retry: Callable[[str], None],
+    on_begin: Callable[[state.ActiveAnswer], RunningAnswer | None] | None = None,
 ) -> Turn:
-    """Answer the conversation's last user message.
+    """Answer the conversation's last user message. ``on_begin`` is called once the stream
+    exists, before it starts: it may register it as the chat's running answer
+    (chat_core/running.py), which then saves it and may keep it running after this page left.
 
     Returns the turn, settled (complete, cut off, failed…) unless the run was stopped."""
     conv.system = settings.system  # the prompt this answer is sent with, for exports
@@ -84,49 +89,90 @@ def stream_answer(
             stream, turn, base_url=settings.base_url, secrets=settings.secrets
         )
         state.begin_answers([active])
-        cost = frame_cost()
-
-        def drawn(chars: int) -> None:
-            active.drawn = chars
-
-        live = LiveAnswer(layout, stream, cost=cost, on_drawn=drawn)
-        unexpected = False
-        try:
-            stream.start()
-            with warmup.answering():
-                if settings.smooth_typing:
-                    _typed(live, bar)
-                else:
-                    _frames(live, bar, cost)
-        except Exception as exc:  # noqa: BLE001 - a bug of ours while drawing: logged, text kept
-            log_unexpected(exc, "streaming an answer")
-            unexpected = True
-            active.drawn = len(stream.text)
-        finally:
-            if not stream.done:
-                stream.cancel()
-        # From here on the run was not stopped: session state and the page are usable.
-        state.settle()  # applies the result and prices the answer, once
-        if unexpected:
-            state.fail(turn, GENERIC_MESSAGE, "unexpected")
+        entry = on_begin(active) if on_begin is not None else None
+        _draw(layout, active, entry, bar, smooth=settings.smooth_typing)
         if turn.status == StreamStatus.COMPLETE:
             estimator.record(length_key, len(turn.content))
             bar.finish()
         bar.clear()
-        live.finish(turn, draw_text=not unexpected)
         with layout.footer.container():
             render_answer_footer(turn, last=True, on_retry=on_retry)
     return turn
 
 
-def _frames(live: LiveAnswer, bar: ProgressBar, cost: FrameCost) -> None:
+def follow_answer(turn: Turn, entry: RunningAnswer, *, on_retry: Callable[[str], None]) -> None:
+    """Draw an answer another page started (a reload, a second tab) live from its first chunk:
+    ``turn`` is this page's copy of it, settled here when the stream ends; the stored answer
+    is written by ``entry`` alone."""
+    running().join(entry)
+    with st.chat_message("assistant", avatar=AVATARS["assistant"]):
+        layout = AnswerLayout(message_key(turn))
+        active = state.ActiveAnswer(entry.stream, turn)
+        state.begin_answers([active])
+        _draw(layout, active, entry, None, smooth=False)
+        with layout.footer.container():
+            render_answer_footer(turn, last=True, on_retry=on_retry)
+
+
+def _draw(
+    layout: AnswerLayout,
+    active: state.ActiveAnswer,
+    entry: RunningAnswer | None,
+    bar: ProgressBar | None,
+    *,
+    smooth: bool,
+) -> None:
+    """Stream ``active`` into ``layout`` and settle it (unless the run is stopped meanwhile).
+
+    When the run leaves early, ``finally`` tells why: the person interrupted it (this session
+    is still there) and the answer is cancelled at once, or the page went away and the
+    answer's entry decides (chat_core/running.py). Without an entry it is cancelled either way.
+    """
+    stream, turn = active.stream, active.turn
+    cost = frame_cost()
+    alive = presence.session_alive()
+
+    def drawn(chars: int) -> None:
+        active.drawn = chars
+
+    live = LiveAnswer(layout, stream, cost=cost, on_drawn=drawn)
+    unexpected = False
+    try:
+        stream.start()
+        with warmup.answering():
+            if smooth and bar is not None:
+                _typed(live, bar)
+            else:
+                _frames(live, bar, cost)
+    except Exception as exc:  # noqa: BLE001 - a bug of ours while drawing: logged, text kept
+        log_unexpected(exc, "streaming an answer")
+        unexpected = True
+        active.drawn = len(stream.text)
+    finally:
+        if entry is None:
+            if not stream.done:
+                stream.cancel()
+        else:
+            running().leave(entry, gone=not stream.done and not alive())
+    # From here on the run was not stopped: session state and the page are usable.
+    if entry is not None:
+        running().finish(entry)  # stored before the run ends, not at the registry's next tick
+    state.settle()  # applies the result and prices the answer, once
+    if unexpected:
+        state.fail(turn, GENERIC_MESSAGE, "unexpected")
+    live.finish(turn, draw_text=not unexpected)
+
+
+def _frames(live: LiveAnswer, bar: ProgressBar | None, cost: FrameCost) -> None:
     received = 0
-    for frame in live.stream.updates(cost.interval, idle_s=IDLE_CHECK_S):
+    # The caller's ``finally`` decides about cancelling (the page may have gone away).
+    for frame in live.stream.updates(cost.interval, idle_s=IDLE_CHECK_S, cancel_on_exit=False):
         live.apply(frame)
         if frame.text:
             cost.sent(len(frame.text))
             received += len(frame.text)
-            bar.update(received)
+            if bar is not None:
+                bar.update(received)
 
 
 def _typed(live: LiveAnswer, bar: ProgressBar) -> None:

@@ -145,6 +145,18 @@ def render_answer_footer(turn: Turn, *, last: bool, on_retry: Callable[[str], No
                 on_click=on_retry,
                 args=(turn.id,),
             )
+    elif turn.status == StreamStatus.INTERRUPTED and last and on_retry is not None:
+        # The body ended without the provider's end marker, or the server restarted while the
+        # answer streamed (the store reads such an answer as interrupted): the text so far
+        # stays, and Retry asks again.
+        st.button(
+            "Retry",
+            key=f"retry-{turn.id}",
+            icon=":material/refresh:",
+            on_click=on_retry,
+            args=(turn.id,),
+            help="The answer was cut off before its end. Ask for it again.",
+        )
     caption = answer_caption(turn)
     if caption:
         st.caption(caption)

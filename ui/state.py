@@ -19,7 +19,7 @@ from typing import Literal
 
 import streamlit as st
 
-from chat_core import ChatStream, StreamResult, StreamStatus
+from chat_core import ChatStream, StreamResult, StreamStatus, running
 from chat_core.conversation import Conversation, Turn
 from ui.cost_view import price_answer
 
@@ -104,15 +104,7 @@ def is_streaming() -> bool:
 def apply_result(turn: Turn, result: StreamResult, *, reasoning: str, drawn: int) -> None:
     """Copy a finished stream's outcome into its turn: all of it, except that a stopped
     answer keeps the ``drawn`` characters that were on screen."""
-    turn.content = result.text[:drawn] if result.status == StreamStatus.STOPPED else result.text
-    turn.reasoning = getattr(result, "reasoning", None) or reasoning
-    turn.status = result.status
-    turn.metrics = result.metrics
-    turn.finish_reason = getattr(result, "finish_reason", None)
-    if result.error is not None:
-        turn.error = result.error.user_message
-        turn.error_kind = result.error.kind
-        turn.request_id = getattr(result.error, "request_id", None)
+    running.apply_result(turn, result, reasoning=reasoning, kept=drawn)
 
 
 def exporter(conv: Conversation) -> Callable[[], Conversation]:
@@ -153,13 +145,17 @@ def settle(timeout_s: float = SETTLE_WAIT_S) -> None:
     """Write every recorded answer's result into its turn, once; called at the end of a run
     that streamed and at the start of every run.
 
-    An answer still running here belongs to a run that was interrupted (Stop, a click, a new
-    prompt, a page switch): cancel its upstream (idempotent) and give the worker a moment to
-    report. One that does not report in time is shown "stopped" and settled by the next run.
+    An answer still running here belongs to a run that was interrupted. If it runs on in the
+    background (its page went away and came back: chat_core/running.py) it is left to its
+    entry, and the page follows it again. Otherwise the person interrupted it (Stop, a click,
+    a new prompt, a page switch): cancel its upstream (idempotent) and give the worker a
+    moment to report. One that does not report in time is shown "stopped" and settled by the
+    next run.
     """
-    registry = _active()
-    active = list(registry)
-    registry.clear()
+    answers_now = running.registry()
+    pending = _active()
+    active = [a for a in pending if a.stream.done or not _in_background(a.stream)]
+    pending.clear()
     for answer in active:
         if not answer.stream.done:
             answer.stream.cancel()
@@ -176,10 +172,21 @@ def settle(timeout_s: float = SETTLE_WAIT_S) -> None:
         apply_result(answer.turn, result, reasoning=answer.stream.reasoning, drawn=answer.drawn)
         # Priced here, once, with the result (issue 13): never from the worker thread.
         price_answer(answer.turn, base_url=answer.base_url, secrets=answer.secrets)
-    registry.extend(late)
+    pending.extend(late)
     for turn in (*conversation().turns, *answers()):
-        if turn.status == StreamStatus.STREAMING and not any(a.turn is turn for a in late):
+        if turn.status != StreamStatus.STREAMING or any(a.turn is turn for a in late):
+            continue
+        ended = answers_now.result_of(turn.id)
+        if ended is not None:  # ended just now, after this page read the chat
+            running.apply_result(turn, ended, reasoning=ended.reasoning, kept=None)
+        elif not answers_now.owns(turn.id):  # a running answer is followed, not stopped
             turn.status = StreamStatus.STOPPED
+
+
+def _in_background(stream: ChatStream) -> bool:
+    return any(
+        entry.stream is stream and entry.background for entry in running.registry().entries()
+    )
 
 
 def earlier_pages() -> int:

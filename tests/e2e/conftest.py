@@ -274,7 +274,10 @@ class ChatPage:
         return self.page.locator(f'{SIDEBAR} [data-testid="stSidebarNav"] a').filter(has_text=text)
 
     def sidebar_button(self, name: str | re.Pattern[str]) -> Any:
-        return self.page.locator(SIDEBAR).get_by_role("button", name=name)
+        """The sidebar button named exactly ``name`` (a help icon's "Help for Stop answers…"
+        is a button too), or matching the pattern."""
+        exact = isinstance(name, str)
+        return self.page.locator(SIDEBAR).get_by_role("button", name=name, exact=exact)
 
     def go_to_page(self, link_text: str, ready: str | None = None) -> None:
         """Click a page in the sidebar navigation (keeps the Streamlit session)."""
