@@ -274,10 +274,12 @@ class ChatPage:
         return self.page.locator(f'{SIDEBAR} [data-testid="stSidebarNav"] a').filter(has_text=text)
 
     def sidebar_button(self, name: str | re.Pattern[str]) -> Any:
-        """The sidebar button named exactly ``name`` (a help icon's "Help for Stop answers…"
-        is a button too), or matching the pattern."""
-        exact = isinstance(name, str)
-        return self.page.locator(SIDEBAR).get_by_role("button", name=name, exact=exact)
+        """The sidebar button named exactly ``name``, or ``name`` and its keyboard shortcut
+        (the Stop button reads "Stop Shortcut Esc"), or matching the pattern. Not a prefix
+        match: a help icon's "Help for Stop answers…" is a button too."""
+        if isinstance(name, str):
+            name = re.compile(rf"^{re.escape(name)}(?: Shortcut \S+)?$")
+        return self.page.locator(SIDEBAR).get_by_role("button", name=name)
 
     def go_to_page(self, link_text: str, ready: str | None = None) -> None:
         """Click a page in the sidebar navigation (keeps the Streamlit session)."""
