@@ -103,7 +103,15 @@ def _attach_image_and_notes(chat: ChatPage, tmp_path: Path) -> None:
     n_users = chat.users().count()
     box = chat.page.locator(CHAT_INPUT)
     box.fill("What is in these files?")
-    box.press("Enter")
+    # The chat box ignores Enter while its files are still uploading (slow on a busy machine):
+    # press again until the prompt is sent (an empty box ignores the extra presses).
+    for _ in range(30):
+        box.press("Enter")
+        try:
+            expect(chat.page.locator(USER)).to_have_count(n_users + 1, timeout=1_000)
+            break
+        except AssertionError:
+            continue
     expect(chat.page.locator(USER)).to_have_count(n_users + 1)
     chat.wait_idle()
 
