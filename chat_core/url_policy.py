@@ -26,7 +26,8 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 PRIVATE_REFUSED = (
     "This server does not connect to local or private network addresses from a base URL "
     "typed here. Use a public https:// address, or ask the operator to allow private "
-    f"addresses ({ALLOW_PRIVATE_ENV})."
+    f"addresses ({ALLOW_PRIVATE_ENV}). Running the app yourself? Start it with "
+    "`--server.address localhost`, or set OPENAI_COMPATIBLE_BASE_URL to your server."
 )
 
 
