@@ -21,28 +21,23 @@ import argparse
 import asyncio
 import contextlib
 import os
-import re
 import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from _common import ROOT, free_port, wait_http
 from load import Client, Session, percentile
 from render_lag import APP, StreamlitServer, app_env, machine_load
 
 from chat_core.store import Store
 from chat_core.store_types import LOCAL_OWNER
 from chat_core.types import StreamStatus
+from tests import servers
 from tests.store.conftest import FreshPostgres
 from tests.wire_server import WireServer, long_markdown_text
-
-NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,31 +54,12 @@ class Outcome:
 
 @contextlib.contextmanager
 def nginx_in_front(ports: Sequence[int]) -> Iterator[str]:
-    """``deploy/nginx.conf`` for ``ports``, in the foreground under a temp prefix; its URL."""
+    """``deploy/nginx.conf`` in front of ``ports`` (``tests.servers.nginx_in_front``)."""
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(nginx).exists():
         sys.exit("nginx is not installed (Debian: apt-get install nginx-light)")
-    port = free_port()
-    config = NGINX_CONF.read_text(encoding="utf-8")
-    servers = "".join(f"        server 127.0.0.1:{p};\n" for p in ports)
-    config = re.sub(r"(?:        server 127\.0\.0\.1:\d+;\n)+", servers, config)
-    config = config.replace("listen 8080;", f"listen 127.0.0.1:{port};")
-    with tempfile.TemporaryDirectory(prefix="streamchat-nginx-") as tmp:
-        (Path(tmp) / "logs").mkdir()
-        conf = Path(tmp) / "nginx.conf"
-        conf.write_text(config, encoding="utf-8")
-        globals_ = f"daemon off; pid {tmp}/nginx.pid; error_log {tmp}/logs/error.log;"
-        process = subprocess.Popen(
-            [nginx, "-p", tmp, "-c", str(conf), "-g", globals_],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_http(f"http://127.0.0.1:{port}/_stcore/health", 30)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            process.terminate()
-            process.wait(10)
+    with servers.nginx_in_front(nginx, ports) as url:
+        yield url
 
 
 async def _ask_all(url: str, sessions: int, n: int, rate: int, timeout_s: float) -> list[Session]:

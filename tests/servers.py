@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -160,3 +161,42 @@ def streamlit_server(
             finally:
                 _stop(process)
             return
+
+
+NGINX_CONF = Path(__file__).resolve().parents[1] / "deploy" / "nginx.conf"
+
+
+@contextlib.contextmanager
+def nginx_in_front(nginx: str, ports: Sequence[int], timeout_s: float = 30.0) -> Iterator[str]:
+    """``deploy/nginx.conf`` with its upstream ports and listen port replaced, run by the
+    ``nginx`` binary in the foreground under a temp prefix; yields its base URL once it answers
+    ``/_stcore/health`` (used by the replica tests and bench/replicas.py)."""
+    port = free_port()
+    config = NGINX_CONF.read_text(encoding="utf-8")
+    servers = "".join(f"        server 127.0.0.1:{p};\n" for p in ports)
+    config = re.sub(r"(?:        server 127\.0\.0\.1:\d+;\n)+", servers, config)
+    config = config.replace("listen 8080;", f"listen 127.0.0.1:{port};")
+    url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(prefix="streamchat-nginx-") as tmp:
+        (Path(tmp) / "logs").mkdir()
+        conf = Path(tmp) / "nginx.conf"
+        conf.write_text(config, encoding="utf-8")
+        globals_ = f"daemon off; pid {tmp}/nginx.pid; error_log {tmp}/logs/error.log;"
+        process = subprocess.Popen(
+            [nginx, "-p", tmp, "-c", str(conf), "-g", globals_],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + timeout_s
+            while True:
+                with contextlib.suppress(httpx.HTTPError):
+                    if httpx.get(f"{url}/_stcore/health", timeout=2).status_code == 200:
+                        break
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"nginx at {url} did not answer in {timeout_s} s")
+                time.sleep(0.1)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(10)

@@ -6,8 +6,6 @@ from __future__ import annotations
 import contextlib
 import re
 import shutil
-import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -19,16 +17,16 @@ import pytest
 from chat_core.store import Store
 from chat_core.store_types import LOCAL_OWNER
 from chat_core.types import StreamStatus
+from tests import servers
 from tests.e2e.conftest import (
     DEMO_SPEED,
-    ROOT,
     SIDEBAR,
     AppServer,
     ChatPage,
     _fail_or_skip,
     playwright_expect,
 )
-from tests.servers import free_port, server_env, streamlit_server
+from tests.servers import server_env, streamlit_server
 from tests.store.conftest import fresh_postgres
 
 expect = playwright_expect()
@@ -105,39 +103,17 @@ def test_a_chat_written_through_one_process_opens_through_the_other(
 
 # -- through deploy/nginx.conf ----------------------------------------------------------------
 
-NGINX_CONF = ROOT / "deploy" / "nginx.conf"
-
 
 @contextlib.contextmanager
 def nginx_in_front(replicas: tuple[AppServer, ...]) -> Iterator[str]:
-    """``deploy/nginx.conf`` with its upstream ports and listen port replaced, run in the
-    foreground under a temp prefix; yields its base URL."""
+    """``deploy/nginx.conf`` in front of ``replicas`` (``tests.servers.nginx_in_front``)."""
     nginx = shutil.which("nginx") or (
         "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
     )
     if nginx is None:
         _fail_or_skip("nginx is not installed (scripts/test.sh installs Debian's nginx-light)")
-    port = free_port()
-    config = NGINX_CONF.read_text(encoding="utf-8")
-    servers = "".join(f"        server 127.0.0.1:{r.server.port};\n" for r in replicas)
-    config = re.sub(r"(?:        server 127\.0\.0\.1:\d+;\n)+", servers, config)
-    config = config.replace("listen 8080;", f"listen 127.0.0.1:{port};")
-    with tempfile.TemporaryDirectory(prefix="streamchat-nginx-") as tmp:
-        (Path(tmp) / "logs").mkdir()
-        conf = Path(tmp) / "nginx.conf"
-        conf.write_text(config, encoding="utf-8")
-        globals_ = f"daemon off; pid {tmp}/nginx.pid; error_log {tmp}/logs/error.log;"
-        process = subprocess.Popen(
-            [nginx, "-p", tmp, "-c", str(conf), "-g", globals_],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        try:
-            wait_http(f"http://127.0.0.1:{port}/_stcore/health")
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            process.terminate()
-            process.wait(10)
+    with servers.nginx_in_front(nginx, [r.server.port for r in replicas]) as url:
+        yield url
 
 
 def wait_http(url: str, timeout_s: float = 30.0) -> None:
