@@ -329,8 +329,8 @@ class WireServer:
         t0 = time.monotonic()
         for i in range(n + 1):
             if i == bad_at:
+                rec.events.append("malformed")  # before the bytes: the client may react first
                 h._write(frame(plan.malformed))
-                rec.events.append("malformed")
             if i == drop_at:
                 rec.dropped = True
                 rec.events.append("drop")
@@ -339,9 +339,9 @@ class WireServer:
                     h.connection.shutdown(socket.SHUT_RDWR)
                 raise _Stop
             if i == error_at:
-                h._write(frame(plan.error) + b"0\r\n\r\n")
-                rec.events.append("error")
+                rec.events.append("error")  # before the bytes, as above
                 rec.completed = True
+                h._write(frame(plan.error) + b"0\r\n\r\n")
                 return
             if i == n:
                 break
@@ -361,8 +361,8 @@ class WireServer:
             while time.monotonic() < held_until:
                 h._wait_until(min(held_until, time.monotonic() + 1.0))
                 h._write(frame(KEEP_ALIVE))
+        rec.completed = True  # before the last bytes: the client may check as soon as it has them
         h._write(b"0\r\n\r\n")
-        rec.completed = True
 
     def _respond_json(
         self,
