@@ -46,7 +46,9 @@ def _answers() -> tuple[list[Turn], str]:
     to this session's answers with a warning."""
     session_turns = state.answers()
     store_session: ChatSession | None = st.session_state.get(SESSION_KEY)
-    if store_session is None:
+    if store_session is None or not store_session.listing:
+        # Without a chat list (a visitor who is not signed in) "every stored answer" would be
+        # every visitor's: this session's answers only.
         return session_turns, "in this browser session"
     scope = st.segmented_control(
         "Answers", SCOPES, default=SCOPES[0], key="metrics_scope", label_visibility="collapsed"

@@ -15,7 +15,11 @@ from chat_core.parts import Attachment
 from chat_core.types import StreamStatus
 
 LOCAL_OWNER = "local"
-"""The owner of every chat when no sign-in is configured (one person, every chat listed)."""
+"""The owner of chats made without sign-in by the person at this machine (every chat listed),
+by the terminal chat and by the API."""
+PUBLIC_OWNER = "public"
+"""The owner of chats made by visitors neither signed in nor at this machine: never listed,
+each reachable only by its own URL (chat_core/visitors.py)."""
 
 UNTITLED = "New chat"
 """What the list shows for a chat whose title is still empty (no prompt yet)."""

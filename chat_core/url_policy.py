@@ -4,8 +4,8 @@ A base URL typed by a visitor makes the *server* open a connection. On a deploym
 can reach, that would let anyone make it request this machine's or its network's private
 services (``http://localhost:5432/``, the cloud metadata service at ``169.254.169.254``) and
 read their status from the error message. ``check_public_url`` refuses such addresses;
-``private_urls_allowed`` says when they are fine (the server is bound to loopback, so every
-visitor is on this machine, or the operator allowed them).
+``private_urls_allowed`` says when they are fine (the visitor is at this machine, see
+``chat_core/visitors.py``, or the operator allowed them).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 PRIVATE_REFUSED = (
     "This server does not connect to local or private network addresses from a base URL "
     "typed here. Use a public https:// address, or ask the operator to allow private "
-    f"addresses ({ALLOW_PRIVATE_ENV}). Running the app yourself? Start it with "
-    "`--server.address localhost`, or set OPENAI_COMPATIBLE_BASE_URL to your server."
+    f"addresses ({ALLOW_PRIVATE_ENV}). Running the app yourself? Open it as "
+    "http://localhost:8501 on the same machine, or set OPENAI_COMPATIBLE_BASE_URL to your server."
 )
 
 
@@ -116,12 +116,16 @@ def is_loopback_bind(address: str | None) -> bool:
 
 
 def private_urls_allowed(
-    *, bind_address: str | None, settings: Mapping[str, Any], environ: Mapping[str, str]
+    *, local_visitor: bool, settings: Mapping[str, Any], environ: Mapping[str, str]
 ) -> bool:
-    """Whether visitors' base URLs may point at loopback/private addresses: the server is bound
-    to loopback, or ``STREAMCHAT_ALLOW_PRIVATE_BASE_URLS`` is true in ``settings`` (secrets)
-    or ``environ``."""
-    if is_loopback_bind(bind_address):
+    """Whether a visitor's base URLs may point at loopback/private addresses: the visitor is
+    at this machine (``chat_core.visitors.treated_as_local``), or
+    ``STREAMCHAT_ALLOW_PRIVATE_BASE_URLS`` is true in ``settings`` (secrets) or ``environ``.
+
+    The address the server is bound to says nothing here: behind a reverse proxy on the same
+    machine the server is bound to loopback and every visitor still comes from outside.
+    """
+    if local_visitor:
         return True
     value = settings.get(ALLOW_PRIVATE_ENV, environ.get(ALLOW_PRIVATE_ENV, ""))
     return str(value).strip().lower() in _TRUE

@@ -11,16 +11,15 @@ Entry points, called by the chat page:
 - ``sync(session)`` after an answer ended (the page's run may end in a fragment).
 
 Who sees what: signed in with Streamlit's authentication (``st.user``), each person sees their
-own chats; no sign-in configured, one local person sees every chat; a public deployment
-(``STREAMCHAT_PUBLIC=1`` or ``[streamchat] public = true`` in secrets) lists no chats at all, a
-chat is reachable only through its own unguessable URL. Writes go through ``WriteBehind``: a
+own chats; without sign-in, the person at the server's own machine sees every chat
+(``chat_core/visitors.py``) and everybody else gets no list at all: a chat is reachable only
+through its own unguessable URL. Writes go through ``WriteBehind``: a
 database that is down shows a warning and the chat goes on in memory.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,17 +34,18 @@ from chat_core.store_saver import WriteBehind, writer_for
 from chat_core.store_sync import ConversationSync, ticker
 from chat_core.store_types import (
     LOCAL_OWNER,
+    PUBLIC_OWNER,
     ChatSummary,
     StoreUnavailable,
     group_chats,
     is_chat_id,
 )
 from ui import state
+from ui.visitor import is_local
 
 SESSION_KEY = "chat_store_session"
 QUERY_KEY = "chat"
 LIST_LIMIT = 50
-PUBLIC_OWNER = "public"
 
 
 @dataclass(slots=True)
@@ -85,23 +85,17 @@ def _secrets() -> Mapping[str, Any] | None:
         return None
 
 
-def _public(secrets: Mapping[str, Any] | None) -> bool:
-    section = (secrets or {}).get("streamchat")
-    if isinstance(section, Mapping) and section.get("public") is True:
-        return True
-    return os.environ.get("STREAMCHAT_PUBLIC", "").lower() in ("1", "true", "yes")
-
-
-def current_owner(secrets: Mapping[str, Any] | None = None) -> tuple[str, bool]:
-    """(owner, listing) for this person: signed in -> their own chats; public -> none listed;
-    else the single local owner."""
+def current_owner() -> tuple[str, bool]:
+    """(owner, listing) for this person: signed in -> their own chats, listed; at this machine
+    (``ui.visitor.is_local``) -> the single local owner, every chat listed; anybody else -> no
+    list, a chat reachable only by its own URL."""
     if st.user.get("is_logged_in") is True:
         subject = st.user.get("sub") or st.user.get("email")
         if isinstance(subject, str) and subject:
             return f"user:{subject}", True
-    if _public(secrets):
-        return PUBLIC_OWNER, False
-    return LOCAL_OWNER, True
+    if is_local():
+        return LOCAL_OWNER, True
+    return PUBLIC_OWNER, False
 
 
 def begin(*, store: Store | None = None, owner: str | None = None) -> ChatSession | None:
@@ -114,7 +108,7 @@ def begin(*, store: Store | None = None, owner: str | None = None) -> ChatSessio
         except StoreUnavailable as exc:
             state.flash("warning", f"{exc.user_message} Chats are kept in this tab only.")
             return None
-        found_owner, listing = current_owner(secrets)
+        found_owner, listing = current_owner()
         the_owner = owner or found_owner
         saver = ConversationSync(writer_for(store), the_owner, state.conversation())
         session = ChatSession(the_owner, listing, saver)

@@ -22,6 +22,7 @@ from chat_core.errors import ConfigurationError
 from chat_core.model_list import CATALOG, Listing, listed, model_options
 from chat_core.models import MIN_THINKING_BUDGET, deprecation_notice, profile, temperature_range
 from chat_core.url_policy import private_urls_allowed
+from ui.visitor import is_local
 
 TEMPERATURE = "temperature"
 TEMPERATURE_SET = "temperature_set"
@@ -133,7 +134,7 @@ def render_model_picker(
             base_url=base_url,
             secrets=secrets,
             private_urls=private_urls_allowed(
-                bind_address=st.get_option("server.address"), settings=secrets, environ=os.environ
+                local_visitor=is_local(), settings=secrets, environ=os.environ
             ),
         )
     except ConfigurationError:  # a malformed or refused base URL: the field above says so

@@ -8,6 +8,7 @@ secrets. Only the names below are taken; values stay in memory and are never log
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 import streamlit as st
 
@@ -35,3 +36,17 @@ def read_secrets() -> dict[str, str]:
         log.warning("could not read the Streamlit secrets file; using the environment only")
         return {}
     return found
+
+
+def streamchat_settings() -> dict[str, object]:
+    """The ``[streamchat]`` table of secrets (``public``, ``local``, prices …); empty without one."""
+    try:
+        section = st.secrets.get("streamchat")
+    except FileNotFoundError:
+        return {}
+    except OSError:
+        log.warning("could not read the Streamlit secrets file; using the environment only")
+        return {}
+    if not isinstance(section, Mapping):
+        return {}
+    return {str(k): v for k, v in section.items()}

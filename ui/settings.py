@@ -58,6 +58,7 @@ from ui.model_settings import (
     model_key as model_key,
 )
 from ui.secrets import read_secrets
+from ui.visitor import is_local
 
 __all__ = ["read_secrets"]  # the one reader of secrets lives in ui/secrets.py
 
@@ -219,7 +220,7 @@ def current_settings(secrets: Mapping[str, str]) -> ChatSettings:
         smooth_typing=bool(ss.get(SMOOTH_TYPING, False)),
         secrets=secrets,
         private_urls=private_urls_allowed(
-            bind_address=st.get_option("server.address"), settings=secrets, environ=os.environ
+            local_visitor=is_local(), settings=secrets, environ=os.environ
         ),
         providers=ss.setdefault(SESSION_PROVIDERS, {}),
     )

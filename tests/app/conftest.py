@@ -35,9 +35,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("STREAMCHAT_DEMO_TTFT_S", "0")
     monkeypatch.setenv("STREAMCHAT_DEMO_CHUNKS_PER_S", "0")
-    # AppTest has no server address, which counts as "reachable from anywhere"; these tests
-    # play a person on this machine, whose typed base URLs may point at this machine.
-    monkeypatch.setenv("STREAMCHAT_ALLOW_PRIVATE_BASE_URLS", "true")
+    # AppTest's connection does not look local (chat_core/visitors.py); these tests play the
+    # person at this machine, who sees every stored chat and may type base URLs pointing here.
+    monkeypatch.setenv("STREAMCHAT_LOCAL", "1")
 
 
 def new_app(**session: Any) -> AppTest:

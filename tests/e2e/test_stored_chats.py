@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from chat_core.store import Store
-from chat_core.store_types import LOCAL_OWNER
+from chat_core.store_types import LOCAL_OWNER, PUBLIC_OWNER
 from chat_core.types import StreamStatus
 from tests import servers
 from tests.e2e.conftest import (
@@ -49,14 +49,16 @@ def two_replicas(database: str) -> Iterator[tuple[AppServer, AppServer]]:
         yield AppServer(first), AppServer(second)
 
 
-def wait_stored(database: str, chat_id: str, turns: int, timeout_s: float = 30.0) -> None:
+def wait_stored(
+    database: str, chat_id: str, turns: int, timeout_s: float = 30.0, *, owner: str = LOCAL_OWNER
+) -> None:
     """Until the chat holds ``turns`` messages, the last one finished (writes are queued off
     the answer's path, so they land a moment after the page shows the answer)."""
     store = Store(database)
     deadline = time.monotonic() + timeout_s
     try:
         while time.monotonic() < deadline:
-            chat = store.get_chat(LOCAL_OWNER, chat_id)
+            chat = store.get_chat(owner, chat_id)
             if (
                 chat
                 and len(chat.turns) == turns
@@ -139,7 +141,10 @@ def test_two_replicas_behind_the_nginx_config_serve_the_same_chats(
         chat_url = one.page.url
         chat_id = re.search(r"chat=([A-Za-z0-9_-]{22})", chat_url)
         assert chat_id is not None
-        wait_stored(database, chat_id.group(1), 2)
+        # Through a proxy nobody is "at this machine" (chat_core/visitors.py): without sign-in
+        # the chat is the visitors' and no chat list is shown, only its own URL reopens it.
+        wait_stored(database, chat_id.group(1), 2, owner=PUBLIC_OWNER)
+        expect(one.page.get_by_text("Chats are not listed here")).to_be_visible()
         one.page.reload()  # same browser: its cookie keeps it on its replica
         one.wait_idle()
         expect(one.users()).to_have_count(1)

@@ -21,6 +21,14 @@ from chat_core.store import Store
 PG_URL_VAR = "STREAMCHAT_TEST_DATABASE_URL"
 
 
+@pytest.fixture(autouse=True)
+def local_person(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app tests here play the person at this machine, who sees every stored chat
+    (AppTest's connection does not look local, chat_core/visitors.py); tests of visitors
+    from elsewhere delete the variable."""
+    monkeypatch.setenv("STREAMCHAT_LOCAL", "1")
+
+
 def postgres_admin_url() -> str | None:
     url = os.environ.get(PG_URL_VAR, "").strip()
     if url:

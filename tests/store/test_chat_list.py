@@ -150,6 +150,29 @@ def test_public_deployment_lists_no_chats_but_the_url_reopens_one(tmp_path: Path
     assert _messages(other.run()) == ["visitor one", "echo: visitor one"]
 
 
+def test_without_sign_in_a_visitor_from_elsewhere_gets_no_list_and_no_local_chats(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The default for a deployment nobody configured: AppTest's connection is not a local
+    # one (no loopback peer, no Host), like any visitor of a deployed app.
+    url = _url(tmp_path)
+    mine = _ask(_app(url), "the owner's private notes")  # the person at this machine
+    my_chat = str(mine.query_params["chat"])
+    monkeypatch.delenv("STREAMCHAT_LOCAL")
+    visitor = _ask(_app(url), "visitor one")
+    assert _listed(visitor) == []
+    assert any("not listed" in c.value for c in visitor.sidebar.caption)
+    their_chat = str(visitor.query_params["chat"])
+    other = _app(url)
+    assert _listed(other) == [] and _messages(other) == []
+    assert _messages(_app(url, chat=their_chat)) == ["visitor one", "echo: visitor one"]
+    stolen = _app(url, chat=my_chat)  # even with the local person's chat id
+    assert _messages(stolen) == []
+    assert any("Chat not found" in w.value for w in stolen.sidebar.warning)
+    monkeypatch.setenv("STREAMCHAT_LOCAL", "1")
+    assert _listed(_app(url)) == ["the owner's private notes"]
+
+
 def test_damaged_database_warns_and_the_chat_goes_on_in_memory(tmp_path: Path) -> None:
     path = tmp_path / "chats.db"
     path.write_bytes(b"not a database" * 500)
