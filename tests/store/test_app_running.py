@@ -109,3 +109,20 @@ def test_the_metrics_page_shows_every_stored_answer_on_request(
     assert not at.exception
     assert len(at.dataframe[0].value) == 1
     assert any("stored (yours)" in c.value for c in at.caption)
+
+
+def test_a_visitor_from_elsewhere_never_sees_other_visitors_answers_on_the_metrics_page(
+    database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("STREAMCHAT_LOCAL")  # AppTest's connection is not a local one
+    monkeypatch.setenv("STREAMCHAT_DEMO_TTFT_S", "0")
+    monkeypatch.setenv("STREAMCHAT_DEMO_CHUNKS_PER_S", "0")
+    first = new_app().run()
+    first.chat_input[0].set_value("a first visitor's question").run()
+    assert not first.exception
+
+    at = new_app().run()  # another visitor
+    at.switch_page("app_pages/metrics.py").run()
+    assert not at.exception
+    assert not at.segmented_control  # no "All stored answers" to choose
+    assert not at.dataframe
