@@ -150,15 +150,19 @@ def render_answer_actions(
     last: bool,
     on_regenerate: Callable[[], None] | None = None,
 ) -> None:
-    """The action row under one finished answer (nothing while it streams or if it has no
-    text). ``on_regenerate`` (the page's: start a new answer to the last prompt) is offered
-    on the last answer only."""
+    """The action row under one finished answer (nothing while it streams). An answer without
+    text (a refusal, a Stop before the first token) keeps thumbs, versions and regenerate, not
+    copy; a failed or interrupted one without text has its own Retry button instead.
+    ``on_regenerate`` (the page's: start a new answer to the last prompt) is offered on the last
+    answer only."""
     if turn.role != "assistant" or turn.status == StreamStatus.STREAMING:
         return
-    if not turn.content.strip():
+    has_text = bool(turn.content.strip())
+    if not has_text and turn.status in (StreamStatus.ERROR, StreamStatus.INTERRUPTED):
         return
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
-        copy_button(turn.content, key=f"copy-{turn.id}")
+        if has_text:
+            copy_button(turn.content, key=f"copy-{turn.id}")
         feedback_widget(turn)
         version_pager(conv, turn, last=last)
         if last and on_regenerate is not None:

@@ -69,6 +69,10 @@ def test_a_refusal_without_text_says_so_instead_of_an_empty_bubble(
         app, Turn("assistant", "", status=StreamStatus.FILTERED, finish_reason="refusal")
     )
     assert any("The model declined to answer" in c for c in captions(at))
+    # ... and the person can still rate it or ask again, from under the answer.
+    keys = [b.key or "" for b in at.button]
+    assert any(k.startswith("regenerate-") for k in keys), keys
+    assert at.feedback
 
 
 def test_an_answer_cut_off_while_thinking_says_to_raise_max_tokens(
