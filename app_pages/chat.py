@@ -159,12 +159,18 @@ def _live(drawn: int) -> None:
         )
     if refused and submission is not None:
         show_refusals(submission)
+    new_chat = prompt is not None and not conv.turns
     if prompt is not None:
         # ``last`` on a user turn: the chat's last prompt, which gets Edit.
         render_turn(conv.add_user(prompt, attachments), last=True, on_retry=actions.retry)
     if streaming:
         stream_answer(conv, settings, on_retry=actions.retry, on_begin=background.begin_answer)
         chat_list.sync_current()  # store the settled answer now and put the chat in the URL
+        if new_chat and chat_list.is_listed():
+            # The sidebar's chat list does not show this chat yet (a fragment cannot redraw
+            # the sidebar): a full run now, after the answer, so nothing streaming is cut
+            # (docs/design.md §33). Once per chat: the next prompt finds turns in it.
+            st.rerun(scope="app")
         if not full_run and len(conv.turns) - drawn >= FOLD_AFTER_TURNS:
             # Turns this fragment drew are redrawn by every later prompt until a full run
             # takes them into the history above; do that now, after the answer, rather than

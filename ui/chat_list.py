@@ -9,6 +9,8 @@ Entry points, called by the chat page:
 - ``render_sidebar(session)`` inside the sidebar: New chat, "Don't save this chat", search,
   the chats grouped Today / Yesterday / Previous 7 days / Older, rename, delete with Undo.
 - ``sync(session)`` after an answer ended (the page's run may end in a fragment).
+- ``is_listed()``: whether the open chat shows in the list (a new chat's first answer is
+  followed by a full run that lists it, docs/design.md §33).
 
 Who sees what: signed in with Streamlit's authentication (``st.user``), each person sees their
 own chats; no sign-in configured, one local person sees every chat; a public deployment
@@ -46,6 +48,16 @@ SESSION_KEY = "chat_store_session"
 QUERY_KEY = "chat"
 LIST_LIMIT = 50
 PUBLIC_OWNER = "public"
+ENTRIES_KEY = "chat_list_entries"
+ENTRY_STYLE = f"""<style>
+.st-key-{ENTRIES_KEY} button {{ justify-content: flex-start; text-align: left; }}
+.st-key-{ENTRIES_KEY} button * {{ min-width: 0; max-width: 100%; }}
+.st-key-{ENTRIES_KEY} button p {{
+  white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
+}}
+</style>"""
+"""Looks only (docs/design.md §30): the list's entries start at the left and keep one line,
+a long title cut with an ellipsis, instead of wrapping centred in the button."""
 
 
 @dataclass(slots=True)
@@ -198,6 +210,18 @@ def sync_current() -> None:
             session.writer.flush(1.0)
 
 
+def is_listed() -> bool:
+    """Whether the open chat is stored and listed in this session's sidebar (not for "Don't
+    save this chat", a public deployment or without a store)."""
+    session: ChatSession | None = st.session_state.get(SESSION_KEY)
+    return (
+        session is not None
+        and session.listing
+        and not session.incognito
+        and session.chat_id is not None
+    )
+
+
 # -- sidebar -----------------------------------------------------------------------------------
 
 
@@ -254,11 +278,13 @@ def render_sidebar(session: ChatSession, *, new_chat_button: bool = True) -> Non
         placeholder="Search chats",
         label_visibility="collapsed",
     )
+    st.html(ENTRY_STYLE)
     try:
-        if query.strip():
-            _search_results(session, query)
-        else:
-            _grouped_list(session)
+        with st.container(key=ENTRIES_KEY):
+            if query.strip():
+                _search_results(session, query)
+            else:
+                _grouped_list(session)
     except StoreUnavailable as exc:
         st.warning(exc.user_message, icon=":material/cloud_off:")
 
@@ -297,8 +323,12 @@ def _toggle_incognito(session: ChatSession) -> None:
 
 def _chat_options(session: ChatSession) -> None:
     with st.popover("This chat", icon=":material/more_horiz:", width="stretch"):
-        st.text_input("Title", key="chat_list_title", placeholder="A new title")
-        st.button("Rename", key="chat_list_rename", on_click=_rename, args=(session,))
+        # A form, so Enter in the field renames like the button does; it empties the field.
+        with st.form("chat_list_rename_form", border=False, clear_on_submit=True):
+            st.text_input("Title", key="chat_list_title", placeholder="A new title")
+            st.form_submit_button(
+                "Rename", key="chat_list_rename", on_click=_rename, args=(session,)
+            )
         st.button(
             "Delete chat",
             key="chat_list_delete",
@@ -313,7 +343,6 @@ def _rename(session: ChatSession) -> None:
     try:
         if session.chat_id and session.writer.flush(2.0):
             session.store.rename_chat(session.owner, session.chat_id, title)
-        st.session_state["chat_list_title"] = ""
     except StoreUnavailable as exc:
         session.notice = exc.user_message
 
