@@ -10,7 +10,7 @@ import streamlit as st
 
 from chat_core.transcribe import available as voice_available
 from chat_core.types import StreamStatus
-from ui import actions, background, chat_list, state
+from ui import actions, background, chat_list, chat_list_sidebar, state
 from ui.answer import follow_answer, stream_answer
 from ui.attachments_view import CHAT_INPUT_FILES, read_submission, show_refusals
 from ui.cost_view import answers_total, budget_gate, totals_caption
@@ -68,7 +68,7 @@ def _chat_page() -> None:
     render_chat_sidebar(conv, secrets)
     if store_session is not None:
         with st.sidebar:
-            chat_list.render_sidebar(store_session, new_chat_button=False)
+            chat_list_sidebar.render_sidebar(store_session, new_chat_button=False)
             background.render_setting()
     # Fixed top-level layout, so the chat messages sit at the same positions in every run and
     # the welcome never leaves stale buttons inside the first message (docs/design.md §23).
@@ -161,8 +161,11 @@ def _live(drawn: int) -> None:
         show_refusals(submission)
     new_chat = prompt is not None and not conv.turns
     if prompt is not None:
+        user_turn = conv.add_user(prompt, attachments)
+        if new_chat:
+            chat_list.save_new_chat()  # ?chat= names it before anything can stop this run
         # ``last`` on a user turn: the chat's last prompt, which gets Edit.
-        render_turn(conv.add_user(prompt, attachments), last=True, on_retry=actions.retry)
+        render_turn(user_turn, last=True, on_retry=actions.retry)
     if streaming:
         stream_answer(conv, settings, on_retry=actions.retry, on_begin=background.begin_answer)
         chat_list.sync_current()  # store the settled answer now and put the chat in the URL

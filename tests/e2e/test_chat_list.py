@@ -1,6 +1,6 @@
-"""The sidebar chat list follows the chat in a real browser: a new chat is listed while its
-first answer streams, a Stop from the chat box keeps it in the URL, Enter renames it, and long
-titles stay on one line (ui/chat_list.py)."""
+"""The sidebar chat list follows the chat in a real browser: a new chat is listed when its first
+answer ends, a Stop from the chat box leaves it in the URL, Enter renames it, and long titles
+stay on one line (ui/chat_list.py, ui/chat_list_sidebar.py)."""
 
 from __future__ import annotations
 
