@@ -10,8 +10,6 @@ Entry points, called by the chat page:
   ``ui.chat_list_sidebar.render_sidebar(session)``.
 - ``sync(session)`` after an answer ended (the page's run may end in a fragment).
 - ``save_new_chat()`` when a new chat gets its first prompt (before its answer is set up).
-- ``is_listed()``: whether the open chat shows in the list (a new chat's first answer is
-  followed by a full run that lists it, docs/design.md §33).
 
 Who sees what: signed in with Streamlit's authentication (``st.user``), each person sees their
 own chats; no sign-in configured, one local person sees every chat; a public deployment
@@ -197,18 +195,6 @@ def sync_current() -> None:
             # The answer is over: have it stored before the run ends, so a reload or another
             # server right after it shows the whole answer (milliseconds; bounded anyway).
             session.writer.flush(1.0)
-
-
-def is_listed() -> bool:
-    """Whether the open chat is stored and listed in this session's sidebar (not for "Don't
-    save this chat", a public deployment or without a store)."""
-    session: ChatSession | None = st.session_state.get(SESSION_KEY)
-    return (
-        session is not None
-        and session.listing
-        and not session.incognito
-        and session.chat_id is not None
-    )
 
 
 def save_new_chat() -> None:

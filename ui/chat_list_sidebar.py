@@ -6,16 +6,26 @@ The session, ``?chat=<id>`` and saving are in ui/chat_list.py."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from chat_core.conversation import Conversation
 from chat_core.store_convert import export_all
-from chat_core.store_types import ChatSummary, StoreUnavailable, group_chats
+from chat_core.store_types import (
+    GROUPS,
+    UNTITLED,
+    ChatSummary,
+    StoreUnavailable,
+    group_chats,
+    title_from_prompt,
+)
 from ui import state
 from ui.chat_list import (
     LIST_LIMIT,
     QUERY_KEY,
+    SESSION_KEY,
     ChatSession,
     new_chat,
     open_chat,
@@ -35,10 +45,28 @@ ENTRY_STYLE = f"""<style>
 a long title cut with an ellipsis, instead of wrapping centred in the button."""
 
 
-def render_sidebar(session: ChatSession, *, new_chat_button: bool = True) -> None:
+TODAY = GROUPS[0]
+
+
+@dataclass(frozen=True, slots=True)
+class NewEntrySlot:
+    """A place at the top of the drawn list for a chat stored after the list was drawn (a
+    new chat's first prompt arrives in the chat page's fragment, which cannot redraw the
+    list): the fragment draws its entry there (``show_new_entry``, docs/design.md §33)."""
+
+    container: DeltaGenerator
+    listed_open: str | None
+    """The chat that was open (and listed) when the list was drawn."""
+    under_today: bool
+    """The slot sits under the list's "Today" caption (else the entry brings its own)."""
+
+
+def render_sidebar(session: ChatSession, *, new_chat_button: bool = True) -> NewEntrySlot | None:
     """The chat list section of the sidebar (call inside ``with st.sidebar``). Without
     ``new_chat_button`` the page's own New chat (clearing the conversation in place) is
-    enough: a cleared conversation becomes a new stored chat by itself."""
+    enough: a cleared conversation becomes a new stored chat by itself. Returns the slot for
+    a chat stored later in this page's fragment (None while no list is shown: a public
+    deployment, a search, a store that failed)."""
     if new_chat_button:
         st.button(
             "New chat",
@@ -80,7 +108,7 @@ def render_sidebar(session: ChatSession, *, new_chat_button: bool = True) -> Non
         session.writer.flush(1.0)
     if not session.listing:
         st.caption("Chats are not listed here. Bookmark this page's address to come back.")
-        return
+        return None
     _export_all(session)
     query = st.text_input(
         "Search chats",
@@ -93,10 +121,51 @@ def render_sidebar(session: ChatSession, *, new_chat_button: bool = True) -> Non
         with st.container(key=ENTRIES_KEY):
             if query.strip():
                 _search_results(session, query)
-            else:
-                _grouped_list(session)
+                return None
+            return _grouped_list(session)
     except StoreUnavailable as exc:
         st.warning(exc.user_message, icon=":material/cloud_off:")
+        return None
+
+
+def show_new_entry(slot: NewEntrySlot) -> DeltaGenerator:
+    """Claim ``slot`` in this run (the chat page's fragment calls this in every run, full or
+    not: Streamlit keeps a fragment's place in an outside container only if it writes there
+    in the full run) and fill it if the open chat was stored after the list was drawn.
+    Returns the placeholder, for ``fill_new_entry`` once a new chat is stored later in the
+    run."""
+    placeholder = slot.container.empty()
+    fill_new_entry(slot, placeholder)
+    return placeholder
+
+
+def fill_new_entry(slot: NewEntrySlot, placeholder: DeltaGenerator) -> bool:
+    """Draw the open chat's entry into ``placeholder`` if the drawn list lacks it: like the
+    list's own entry for the open chat, and pressing it redraws the whole list. Returns
+    whether it drew one."""
+    session: ChatSession | None = st.session_state.get(SESSION_KEY)
+    if session is None or not session.listing or session.incognito:
+        return False
+    chat_id = session.chat_id
+    if chat_id is None or chat_id == slot.listed_open:
+        return False
+    first = next((t for t in session.saver.conversation.turns if t.role == "user"), None)
+    title = (title_from_prompt(first.content) if first is not None else "") or UNTITLED
+    with placeholder.container():
+        if not slot.under_today:
+            st.caption(TODAY)
+        st.button(
+            title,
+            key=f"chat_list_new_{chat_id}",
+            type="primary",
+            on_click=_redraw_list,
+            width="stretch",
+        )
+    return True
+
+
+def _redraw_list() -> None:
+    st.rerun(scope="app")
 
 
 def _export_all(session: ChatSession) -> None:
@@ -202,15 +271,23 @@ def _chat_button(session: ChatSession, chat: ChatSummary, key: str) -> None:
     )
 
 
-def _grouped_list(session: ChatSession) -> None:
+def _grouped_list(session: ChatSession) -> NewEntrySlot:
     chats = session.store.list_chats(session.owner, limit=session.list_limit + 1)
     more = len(chats) > session.list_limit
-    for label, items in group_chats(chats[: session.list_limit], dt.date.today()):
-        st.caption(label)
+    groups = group_chats(chats[: session.list_limit], dt.date.today())
+    under_today = bool(groups) and groups[0][0] == TODAY
+    if under_today:
+        st.caption(TODAY)
+    slot = st.container()  # where a chat stored after this run goes (``show_new_entry``)
+    for label, items in groups:
+        if not (under_today and label == TODAY):
+            st.caption(label)
         for chat in items:
             _chat_button(session, chat, f"chat_list_open_{chat.id}")
     if more:
         st.button("Show more chats", key="chat_list_more", on_click=_show_more, args=(session,))
+    open_id = session.chat_id if not session.incognito else None
+    return NewEntrySlot(slot, open_id, under_today)
 
 
 def _show_more(session: ChatSession) -> None:

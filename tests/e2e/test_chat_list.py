@@ -1,5 +1,5 @@
-"""The sidebar chat list follows the chat in a real browser: a new chat is listed when its first
-answer ends, a Stop from the chat box leaves it in the URL, Enter renames it, and long titles
+"""The sidebar chat list follows the chat in a real browser: a new chat is listed as its first
+answer starts, a Stop from the chat box leaves it in the URL, Enter renames it, and long titles
 stay on one line (ui/chat_list.py, ui/chat_list_sidebar.py)."""
 
 from __future__ import annotations
@@ -35,21 +35,28 @@ def _list_entry(chat: ChatPage, title: str):  # noqa: ANN202 - a Playwright Loca
     return chat.page.locator(SIDEBAR).get_by_role("button", name=title, exact=True)
 
 
-def test_a_new_chat_is_listed_when_its_first_answer_ends(chat: ChatPage, wire: WireServer) -> None:
-    prompt = _unique("Listed at once") + " #wire:slow:300:100"
-    chat.send(prompt)
-    # No click anywhere: the list shows the new chat, under Today, as the current chat.
+def test_a_new_chat_is_listed_while_its_first_answer_streams(
+    chat: ChatPage, wire: WireServer
+) -> None:
+    prompt = _unique("Listed at once") + " #wire:slow:600:50"  # 12 s of answer
+    chat.send(prompt, wait=False)
+    chat.wait_for_answer_chars(100)
+    # No click anywhere: the list shows the new chat, under Today, while the answer streams,
+    # and the chat box still offers its Stop.
     expect(_list_entry(chat, prompt)).to_be_visible()
     expect(chat.page.locator(SIDEBAR).get_by_text("Today", exact=True)).to_be_visible()
+    assert not wire.requests[0].completed, "the list showed the chat only after the answer"
+    expect(chat.page.locator(STOP_IN_INPUT)).to_be_visible()
     expect(chat.page).to_have_url(CHAT_URL)
 
-    # The full run that lists it left the answer whole, drawn once, asked once.
-    assert rendered_words(chat.answer_text()) == markdown_words(long_markdown_text(300))
+    # Drawing the entry did not cut the answer: it streams on to its end, asked once.
+    chat.wait_idle()
+    assert rendered_words(chat.answer_text()) == markdown_words(long_markdown_text(600))
     assert "Stopped" not in chat.caption()
-    expect(chat.assistants()).to_have_count(1)
-    expect(chat.users()).to_have_count(1)
     (record,) = wire.requests
     assert record.completed and not record.disconnected
+    expect(chat.users()).to_have_count(1)
+    expect(_list_entry(chat, prompt)).to_be_visible()
 
 
 def test_a_later_prompt_in_the_chat_is_not_listed_twice(chat: ChatPage, wire: WireServer) -> None:
@@ -61,6 +68,11 @@ def test_a_later_prompt_in_the_chat_is_not_listed_twice(chat: ChatPage, wire: Wi
     expect(chat.assistants()).to_have_count(2)
     expect(_list_entry(chat, first)).to_have_count(1)
     assert len(wire.requests) == 2
+    # Pressing the entry shows the full list, with the chat listed once, as the open one.
+    _list_entry(chat, first).click()
+    chat.wait_idle()
+    expect(_list_entry(chat, first)).to_have_count(1)
+    expect(chat.users()).to_have_count(2)
 
 
 def test_a_stop_from_the_chat_box_keeps_the_new_chat_in_the_url(
@@ -74,6 +86,7 @@ def test_a_stop_from_the_chat_box_keeps_the_new_chat_in_the_url(
     chat.wait_idle()
     shown = chat.answer_text()
     expect(chat.page).to_have_url(CHAT_URL)
+    expect(_list_entry(chat, prompt)).to_be_visible()
 
     chat.page.reload()
     chat.page.wait_for_selector('[data-testid="stApp"]')
