@@ -260,10 +260,16 @@ def _open_clicked(session: ChatSession, chat_id: str) -> None:
     open_chat(session, chat_id)
 
 
+FULL_TITLE_AFTER = 28
+"""Titles longer than this (characters) may be cut in the sidebar: their button's tooltip
+gives the whole title."""
+
+
 def _chat_button(session: ChatSession, chat: ChatSummary, key: str) -> None:
     st.button(
         chat.label,
         key=key,
+        help=chat.label if len(chat.label) > FULL_TITLE_AFTER else None,
         type="primary" if chat.id == session.chat_id else "tertiary",
         on_click=_open_clicked,
         args=(session, chat.id),

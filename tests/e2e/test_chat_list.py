@@ -142,3 +142,5 @@ def test_a_long_title_stays_on_one_line_cut_with_an_ellipsis(chat: ChatPage) -> 
     assert looks["overflow"] == "ellipsis" and looks["cut"], looks
     # Left-aligned like the rest of the sidebar, not centred in the button.
     assert looks["left"] < 24, looks
+    entry.hover()  # the whole title is one hover away
+    expect(chat.page.locator('[data-testid="stTooltipContent"]')).to_contain_text(title)
