@@ -10,7 +10,7 @@ import streamlit as st
 
 from chat_core.transcribe import available as voice_available
 from chat_core.types import StreamStatus
-from ui import actions, background, chat_list, state
+from ui import actions, background, chat_list, chat_list_sidebar, state
 from ui.answer import follow_answer, stream_answer
 from ui.attachments_view import CHAT_INPUT_FILES, read_submission, show_refusals
 from ui.cost_view import answers_total, budget_gate, totals_caption
@@ -66,9 +66,10 @@ def _chat_page() -> None:
 
     state.begin_full_run()
     render_chat_sidebar(conv, secrets)
+    new_entry = None
     if store_session is not None:
         with st.sidebar:
-            chat_list.render_sidebar(store_session, new_chat_button=False)
+            new_entry = chat_list_sidebar.render_sidebar(store_session, new_chat_button=False)
             background.render_setting()
     # Fixed top-level layout, so the chat messages sit at the same positions in every run and
     # the welcome never leaves stale buttons inside the first message (docs/design.md §23).
@@ -96,16 +97,19 @@ def _chat_page() -> None:
             )
     with st.container():
         render_history(conv.turns[start:end], on_retry=actions.retry)
-    _live(end)
+    _live(end, new_entry)
 
 
 @st.fragment
-def _live(drawn: int) -> None:
+def _live(drawn: int, new_entry: chat_list_sidebar.NewEntrySlot | None) -> None:
     """The chat input, the turns added since the last full run (``drawn`` on), the new turn
     and the welcome. In a fragment-only run (a prompt) nothing outside this is redrawn, so
     everything that changes with a turn lives here, and widgets here that change anything
-    else (examples, Retry) ask for a full run in their callbacks."""
+    else (examples, Retry) ask for a full run in their callbacks. The one exception: a chat
+    stored in such a run gets its entry in the sidebar's list through ``new_entry``."""
     full_run = state.is_full_run()
+    # Drawn in every run of this fragment, so it stays until a full run lists the chat.
+    entry = None if new_entry is None else chat_list_sidebar.show_new_entry(new_entry)
     if not full_run:
         state.settle()  # begin_run() settles on full runs
     secrets = read_secrets()
@@ -159,12 +163,24 @@ def _live(drawn: int) -> None:
         )
     if refused and submission is not None:
         show_refusals(submission)
+    new_chat = prompt is not None and not conv.turns
+    listed_here = False
     if prompt is not None:
+        user_turn = conv.add_user(prompt, attachments)
+        if new_chat:
+            chat_list.save_new_chat()  # ?chat= names it before anything can stop this run
+            if new_entry is not None and entry is not None:
+                # Listed now, as the answer starts (docs/design.md §34).
+                listed_here = chat_list_sidebar.fill_new_entry(new_entry, entry)
         # ``last`` on a user turn: the chat's last prompt, which gets Edit.
-        render_turn(conv.add_user(prompt, attachments), last=True, on_retry=actions.retry)
+        render_turn(user_turn, last=True, on_retry=actions.retry)
     if streaming:
         stream_answer(conv, settings, on_retry=actions.retry, on_begin=background.begin_answer)
         chat_list.sync_current()  # store the settled answer now and put the chat in the URL
+        if listed_here:
+            # The rest of the sidebar (this chat's Rename / Delete, the list itself) follows
+            # in one full run, after the answer so nothing streaming is cut (§34).
+            st.rerun(scope="app")
         if not full_run and len(conv.turns) - drawn >= FOLD_AFTER_TURNS:
             # Turns this fragment drew are redrawn by every later prompt until a full run
             # takes them into the history above; do that now, after the answer, rather than

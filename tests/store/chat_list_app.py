@@ -6,12 +6,12 @@ from __future__ import annotations
 import streamlit as st
 
 from chat_core.types import StreamStatus
-from ui import chat_list, state
+from ui import chat_list, chat_list_sidebar, state
 
 session = chat_list.begin()
 if session is not None:
     with st.sidebar:
-        chat_list.render_sidebar(session)
+        chat_list_sidebar.render_sidebar(session)
 for kind, text in state.take_flashes():
     getattr(st, kind)(text)
 conversation = state.conversation()
