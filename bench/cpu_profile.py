@@ -1,4 +1,5 @@
-"""Where an app process's CPU goes under load: py-spy samples grouped by what they were doing.
+"""Where the CPU goes under load: per process (``cpu_s``, ``machine_busy_s``) and inside an app
+process (py-spy samples grouped by what they were doing).
 
     with sampled(pid, "/tmp/app.txt"):      # py-spy record --gil while the block runs
         ...load...
@@ -19,8 +20,10 @@ import contextlib
 import shutil
 import signal
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+import psutil
 
 BUCKETS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("store: write-behind thread", ("WriteBehind._work",)),
@@ -85,3 +88,31 @@ def print_buckets(title: str, paths: list[Path], cpu_per_chunk_us: float) -> Non
     print(f"  {title}: {samples} samples, {cpu_per_chunk_us:.0f} us CPU per chunk")
     for name, n in total.most_common():
         print(f"    {n / samples * 100:5.1f} %  {n / samples * cpu_per_chunk_us:6.1f} us  {name}")
+
+
+def listeners(port: int) -> list[psutil.Process]:
+    """The processes listening on 127.0.0.1:``port`` (nginx's master and its workers)."""
+    pids = {
+        conn.pid
+        for conn in psutil.net_connections("tcp")
+        if conn.status == psutil.CONN_LISTEN and conn.laddr.port == port and conn.pid
+    }
+    return [psutil.Process(pid) for pid in sorted(pids)]
+
+
+def cpu_s(procs: Sequence[psutil.Process], *, children: bool = False) -> float:
+    """CPU seconds (user + system) used so far by ``procs`` (and their children)."""
+    total = 0.0
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            for p in [proc, *(proc.children(recursive=True) if children else [])]:
+                with contextlib.suppress(psutil.Error):
+                    t = p.cpu_times()
+                    total += t.user + t.system
+    return total
+
+
+def machine_busy_s() -> float:
+    """CPU seconds every process on the machine used so far (all cores)."""
+    t = psutil.cpu_times()
+    return t.user + t.nice + t.system + t.irq + t.softirq

@@ -4,25 +4,23 @@
     python bench/replicas.py --sessions 100             # the issue's load: 1,000 chunks @ 100/s
     python bench/replicas.py --sessions 20,30,40,50     # a sweep: where 1 misses and 2 meet
 
-Both set-ups run side by side: a fresh database for each on the server named by ``--url`` (or
-``STREAMCHAT_TEST_DATABASE_URL``; it needs CREATE DATABASE), one ``streamlit run app.py`` for
-the first and two for the second, each set-up behind its own ``deploy/nginx.conf`` (upstream
-and listen ports replaced). All processes start first and are warmed up directly; then, for
-each ``--sessions`` value, one round through each set-up's nginx, alternating (1 replica, then
-2), so a change in the machine's load touches both columns alike. A round: that many raw
-websocket clients (bench/load.py's ``Client``) connect, then all send their prompts at once.
-Each client's websocket is one request, so nginx's first-visit random key spreads them over
-the replicas.
+Both set-ups run at once: each gets a fresh database on the server named by ``--url`` (or
+``STREAMCHAT_TEST_DATABASE_URL``; it needs CREATE DATABASE), its ``streamlit run app.py``
+processes (1, or 2) and its own ``deploy/nginx.conf`` in front (ports replaced). Every process
+is warmed up directly first; then, for each ``--sessions`` value, one round through each
+set-up's nginx, alternating, so a change in the machine's load touches both columns alike. A
+round: that many raw websocket clients (bench/load.py ``Client``, cheap: they count bytes until
+their final paragraph arrives) connect, then all send their prompts at once; nginx's random
+first-visit key spreads the websockets over the replicas. The upstream is bench/upstream.py in
+its own process.
 
-The upstream is bench/upstream.py in its own process (cheap: one asyncio loop, frames encoded
-once); the clients run in this process and only count bytes until their final paragraph
-arrives. Per round it prints p50 / p95 delivery lag after the last chunk, the app processes'
-CPU per chunk, answers with exact text, chats stored with the whole answer (read back from the
-database once the writes settle), and where the machine's CPU went during the round: the app
-processes, this process (the clients), the upstream, nginx, PostgreSQL and everything else on
-the machine (other users), in cores. Then, against the goal p95 <= 250 ms: the largest
-session count at which 1 process misses and 2 meet it. Bounded: each answer times out after
-``--timeout`` s. Runs by hand, not in CI.
+Per round: p50 / p95 delivery lag after the last chunk, the app processes' CPU per chunk,
+answers with exact text, chats stored with the whole answer (read back from the database),
+store writes per answer, and where the machine's CPU went in cores: the app processes, this
+process (the clients), the upstream, nginx, PostgreSQL and everything else on the machine
+(other users). Then, against the goal p95 <= 250 ms: the largest session count at which 1
+process misses and 2 meet it. ``--profile DIR`` adds py-spy's view of the app processes
+(bench/cpu_profile.py). Runs by hand, not in CI.
 """
 
 from __future__ import annotations
@@ -41,7 +39,7 @@ from pathlib import Path
 
 import httpx
 import psutil
-from cpu_profile import print_buckets, sampled
+from cpu_profile import cpu_s, listeners, machine_busy_s, print_buckets, sampled
 from load import Client, Session, percentile
 from render_lag import APP, StreamlitServer, machine_load
 from sqlalchemy import create_engine, text
@@ -56,7 +54,7 @@ from tests.wire_server import long_markdown_text
 
 GOAL_P95_MS = 250.0
 SETTLE_S = 3.0
-"""After a round, before counting commits: the app's write-behind queue drains and
+"""After a round, before counting writes: the app's write-behind queue drains and
 PostgreSQL flushes its statistics (at most once a second per backend)."""
 ROLES = ("app", "clients", "upstream", "nginx", "postgres", "other")
 
@@ -70,30 +68,26 @@ class Outcome:
     cpu_per_chunk_us: float
     exact: int
     stored: int
-    commits_per_answer: float
-    """Transactions the app processes committed in the chat database per answer."""
+    messages_per_answer: float
+    """Websocket messages (``ForwardMsg``) each client received for its answer, on average."""
+    writes_per_answer: float
+    """Rows of ``turns`` written per answer (its prompt's included)."""
     cores: dict[str, float]
     """Cores used during the round (CPU-s over wall-clock s) by each of ``ROLES``."""
+    per_app: tuple[float, ...]
+    """Cores used by each app process (how nginx's random first-visit key split the load)."""
     errors: tuple[str, ...]
 
 
 @dataclass
 class SetUp:
+    """One set-up's processes. Mutable (built by ``set_up``)."""
+
     replicas: int
     apps: list[StreamlitServer]
     front: str
     database_url: str
     nginx: list[psutil.Process]
-
-
-def _listener(port: int) -> list[psutil.Process]:
-    """The processes listening on 127.0.0.1:``port`` (nginx's master and its workers)."""
-    pids = {
-        conn.pid
-        for conn in psutil.net_connections("tcp")
-        if conn.status == psutil.CONN_LISTEN and conn.laddr.port == port and conn.pid
-    }
-    return [psutil.Process(pid) for pid in sorted(pids)]
 
 
 def _postgres(admin_url: str) -> list[psutil.Process]:
@@ -103,39 +97,22 @@ def _postgres(admin_url: str) -> list[psutil.Process]:
         with engine.connect() as conn:
             backend = int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
         with contextlib.suppress(psutil.Error):
-            master = psutil.Process(backend).parent()
-            if master is not None:
-                return [master]
+            return [p for p in [psutil.Process(backend).parent()] if p is not None]
         return []
     finally:
         engine.dispose()
 
 
-def _commits(url: str) -> int:
-    """Transactions committed in the database of ``url`` so far (PostgreSQL's statistics)."""
+def _turn_writes(url: str) -> int:
+    """Rows of ``turns`` inserted or updated in the database of ``url`` so far (PostgreSQL's
+    statistics): each save of an answer, or of its prompt, writes one."""
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            query = "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
+            query = "SELECT n_tup_ins + n_tup_upd FROM pg_stat_user_tables WHERE relname = 'turns'"
             return int(conn.execute(text(query)).scalar_one())
     finally:
         engine.dispose()
-
-
-def _cpu(procs: Sequence[psutil.Process], *, children: bool = False) -> float:
-    total = 0.0
-    for proc in procs:
-        with contextlib.suppress(psutil.Error):
-            for p in [proc, *(proc.children(recursive=True) if children else [])]:
-                with contextlib.suppress(psutil.Error):
-                    t = p.cpu_times()
-                    total += t.user + t.system
-    return total
-
-
-def _machine_busy() -> float:
-    t = psutil.cpu_times()
-    return t.user + t.nice + t.system + t.irq + t.softirq + t.steal
 
 
 @contextlib.contextmanager
@@ -160,7 +137,7 @@ def set_up(replicas: int, admin_url: str, upstream: str) -> Iterator[SetUp]:
                 asyncio.run(_ask_all(app.url, 1, 200, 0, 30))
             front = stack.enter_context(servers.nginx_in_front(nginx, [a.port for a in apps]))
             port = int(front.rsplit(":", 1)[1])
-            yield SetUp(replicas, apps, front, database.url, _listener(port))
+            yield SetUp(replicas, apps, front, database.url, listeners(port))
     finally:
         database.drop()
 
@@ -231,12 +208,13 @@ def one_round(
     me = psutil.Process()
     groups = {
         "app": lambda: sum(a.cpu_s() for a in setup.apps),
-        "clients": lambda: _cpu([me]),
-        "upstream": lambda: _cpu([upstream_proc]),
-        "nginx": lambda: _cpu(setup.nginx),
-        "postgres": lambda: _cpu(pg, children=True),
+        "clients": lambda: cpu_s([me]),
+        "upstream": lambda: cpu_s([upstream_proc]),
+        "nginx": lambda: cpu_s(setup.nginx),
+        "postgres": lambda: cpu_s(pg, children=True),
     }
     before: dict[str, float] = {}
+    per_app = [0.0] * len(setup.apps)
     t0 = busy0 = 0.0
     profiles = [
         Path(args.profile) / f"app-{sessions}s-{setup.replicas}r-{i}.txt"
@@ -249,10 +227,11 @@ def one_round(
         for app in setup.apps:
             app.wait_quiet()
         before.update({role: read() for role, read in groups.items()})
-        before["commits"] = _commits(setup.database_url)
+        before["writes"] = _turn_writes(setup.database_url)
+        per_app[:] = [a.cpu_s() for a in setup.apps]
         for app, out in zip(setup.apps, profiles, strict=False):
             spies.enter_context(sampled(app.proc.pid, out))
-        busy0, t0 = _machine_busy(), time.monotonic()
+        busy0, t0 = machine_busy_s(), time.monotonic()
 
     with spies:
         done = asyncio.run(
@@ -260,9 +239,10 @@ def one_round(
         )
         wall = time.monotonic() - t0
         used = {role: read() - before[role] for role, read in groups.items()}
-    used["other"] = max(0.0, _machine_busy() - busy0 - sum(used.values()))
+        per_app[:] = [(a.cpu_s() - c) / wall for a, c in zip(setup.apps, per_app, strict=True)]
+    used["other"] = max(0.0, machine_busy_s() - busy0 - sum(used.values()))
     time.sleep(SETTLE_S)  # the final saves land and PostgreSQL publishes its counters
-    commits = _commits(setup.database_url) - before["commits"] - 1  # - 1: our own query
+    writes = _turn_writes(setup.database_url) - before["writes"]
     records = httpx.get(upstream_url + "/records").json()
     text_ = long_markdown_text(args.n).strip()
     finished = {s.tag: r["finished_at"] for r in records for s in done if s.tag in r["user_text"]}
@@ -283,8 +263,10 @@ def one_round(
         cpu_per_chunk_us=used["app"] / (sessions * args.n) * 1e6,
         exact=sum(1 for s in done if s.answer_text == text_ and s.error is None),
         stored=stored,
-        commits_per_answer=commits / sessions,
+        messages_per_answer=statistics.mean(s.ws_msgs for s in done),
+        writes_per_answer=writes / sessions,
         cores={role: used[role] / wall for role in ROLES},
+        per_app=tuple(per_app),
         errors=tuple(sorted({s.error for s in done if s.error})),
     )
 
@@ -306,9 +288,11 @@ def report(outcomes: Sequence[Outcome], rate: int) -> None:
         ("CPU/chunk us", [f"{o.cpu_per_chunk_us:.0f}" for o in outcomes]),
         ("exact text", [f"{o.exact}/{o.sessions}" for o in outcomes]),
         ("chats stored", [f"{o.stored}/{o.sessions}" for o in outcomes]),
-        ("commits/answer", [f"{o.commits_per_answer:.1f}" for o in outcomes]),
+        ("ws msgs/answer", [f"{o.messages_per_answer:.0f}" for o in outcomes]),
+        ("turn writes/ans", [f"{o.writes_per_answer:.1f}" for o in outcomes]),
         *((f"cores {role}", [f"{o.cores[role]:.2f}" for o in outcomes]) for role in ROLES),
         ("cores total", [f"{sum(o.cores.values()):.2f}" for o in outcomes]),
+        ("cores per app", ["+".join(f"{c:.2f}" for c in o.per_app) for o in outcomes]),
     ]
     for label, values in rows:
         print(f"{label:<16}" + "".join(f"{v:>10}" for v in values))
