@@ -91,13 +91,16 @@ def print_buckets(title: str, paths: list[Path], cpu_per_chunk_us: float) -> Non
 
 
 def listeners(port: int) -> list[psutil.Process]:
-    """The processes listening on 127.0.0.1:``port`` (nginx's master and its workers)."""
-    pids = {
-        conn.pid
-        for conn in psutil.net_connections("tcp")
-        if conn.status == psutil.CONN_LISTEN and conn.laddr.port == port and conn.pid
-    }
-    return [psutil.Process(pid) for pid in sorted(pids)]
+    """The processes serving 127.0.0.1:``port``: the one holding the listening socket and, if
+    its parent runs the same program (nginx's master and workers), the parent's whole tree."""
+    for conn in psutil.net_connections("tcp"):
+        if conn.status == psutil.CONN_LISTEN and conn.laddr.port == port and conn.pid:
+            proc = psutil.Process(conn.pid)
+            parent = proc.parent()
+            if parent is not None and parent.name() == proc.name():
+                proc = parent
+            return [proc, *proc.children(recursive=True)]
+    return []
 
 
 def cpu_s(procs: Sequence[psutil.Process], *, children: bool = False) -> float:
