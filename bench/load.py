@@ -17,7 +17,7 @@ with the ``streamlit`` subprotocol, sends ``BackMsg.rerun_script`` with an empty
 sends the prompt as a second ``rerun_script`` whose ``WidgetStates`` holds that id with a
 ``chat_input_value`` and whose ``fragment_id`` is the fragment the chat input was drawn in
 (the delta's ``fragment_id``): what the browser sends when Enter is pressed, so only that
-fragment reruns, as it does for a person. It keeps the markdown
+fragment reruns, as it does for a person (docs/design.md §33). It keeps the markdown
 elements of the current run by ``delta_path``.
 
 Lag per session: the wire server runs in this process and stamps its last byte

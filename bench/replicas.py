@@ -20,7 +20,7 @@ store writes per answer, and where the machine's CPU went in cores: the app proc
 process (the clients), the upstream, nginx, PostgreSQL and everything else on the machine
 (other users). Then, against the goal p95 <= 250 ms: the largest session count at which 1
 process misses and 2 meet it. ``--profile DIR`` adds py-spy's view of the app processes
-(bench/cpu_profile.py). Runs by hand, not in CI.
+(bench/cpu_profile.py). Why it measures this way: docs/design.md §33. Runs by hand, not in CI.
 """
 
 from __future__ import annotations
