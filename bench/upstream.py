@@ -23,16 +23,13 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from _common import ROOT, free_port, wait_http
+from _common import python_server
 
 from tests.wire.encoders import build_stream, frame
 from tests.wire.models import DEFAULT_MODELS
@@ -196,20 +193,8 @@ async def serve(port: int) -> None:
 @contextlib.contextmanager
 def upstream_process() -> Iterator[tuple[str, int]]:
     """This server in a subprocess on a free port; yields (root URL, pid)."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve()), "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        wait_http(f"http://127.0.0.1:{port}/health")
-        yield f"http://127.0.0.1:{port}", proc.pid
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with python_server([str(Path(__file__).resolve())]) as running:
+        yield running
 
 
 def main() -> None:
