@@ -171,27 +171,37 @@ async def _ask_all(
     return [c.s for c in clients]
 
 
-def _stored_chats(url: str, tags: set[str], text_: str, timeout_s: float = 20.0) -> int:
+def _stored_chats(
+    url: str, tags: set[str], text_: str, timeout_s: float = 20.0
+) -> tuple[int, list[str]]:
     """How many of the measured sessions' chats (their titles carry the tags) are stored with
-    the whole answer, complete, waiting up to ``timeout_s`` (writes land after the answers)."""
+    the whole answer, complete, waiting up to ``timeout_s`` (writes land after the answers);
+    and what is stored for the others (status and length of the last turn, or "not listed")."""
     store = Store(url)
     try:
         deadline = time.monotonic() + timeout_s
-        count = 0
-        while time.monotonic() < deadline:
-            count = 0
+        while True:
+            wrong = {tag: "not listed" for tag in tags}
             for summary in store.list_chats(LOCAL_OWNER, limit=10 * len(tags) + 10):
                 words = summary.title.split()
                 if len(words) < 2 or words[1] not in tags:
                     continue
                 chat = store.get_chat(LOCAL_OWNER, summary.id)
                 last = chat.turns[-1] if chat is not None and chat.turns else None
-                if last is not None and last.status is StreamStatus.COMPLETE:
-                    count += last.content.strip() == text_
-            if count >= len(tags):
+                if last is None:
+                    wrong[words[1]] = "no turns"
+                elif last.status is StreamStatus.COMPLETE and last.content.strip() == text_:
+                    del wrong[words[1]]
+                else:
+                    wrong[words[1]] = (
+                        f"last turn {last.role} {last.status}, {len(last.content.strip())} of"
+                        f" {len(text_)} characters"
+                    )
+            if not wrong or time.monotonic() > deadline:
                 break
             time.sleep(1.0)
-        return count
+        notes = [f"chat {tag} not stored complete: {what}" for tag, what in sorted(wrong.items())]
+        return len(tags) - len(wrong), notes
     finally:
         store.close()
 
@@ -251,7 +261,7 @@ def one_round(
         for s in done
         if s.tag in finished and s.final_at is not None
     ]
-    stored = _stored_chats(setup.database_url, {s.tag for s in done}, text_)
+    stored, notes = _stored_chats(setup.database_url, {s.tag for s in done}, text_)
     if profiles:
         per_chunk = used["app"] / (sessions * args.n) * 1e6
         print_buckets(f"{sessions} sessions, {setup.replicas} replica(s)", profiles, per_chunk)
@@ -267,7 +277,7 @@ def one_round(
         writes_per_answer=writes / sessions,
         cores={role: used[role] / wall for role in ROLES},
         per_app=tuple(per_app),
-        errors=tuple(sorted({s.error for s in done if s.error})),
+        errors=tuple(sorted({s.error for s in done if s.error})) + tuple(notes),
     )
 
 
