@@ -31,11 +31,12 @@ def wait_http(url: str, timeout_s: float = 30.0) -> None:
 
 
 @contextlib.contextmanager
-def wire_subprocess() -> Iterator[str]:
-    """A wire server in its own process (so it does not share our GIL); yields its root URL."""
+def python_server(args: Sequence[str]) -> Iterator[tuple[str, int]]:
+    """``python ARGS --port <free port>`` from the repository root until the block ends, once
+    its ``/health`` answers 200; yields (root URL, pid)."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.wire_server", "--port", str(port)],
+        [sys.executable, *args, "--port", str(port)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -43,10 +44,17 @@ def wire_subprocess() -> Iterator[str]:
     )
     try:
         wait_http(f"http://127.0.0.1:{port}/health")
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", proc.pid
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@contextlib.contextmanager
+def wire_subprocess() -> Iterator[str]:
+    """A wire server in its own process (so it does not share our GIL); yields its root URL."""
+    with python_server(["-m", "tests.wire_server"]) as (url, _):
+        yield url
 
 
 def median(values: Sequence[float]) -> float:

@@ -15,7 +15,9 @@ with the ``streamlit`` subprotocol, sends ``BackMsg.rerun_script`` with an empty
 ``ClientState`` (the first run of the default page), reads ``ForwardMsg``s until
 ``script_finished``, takes the chat input's widget id from the ``ChatInput`` element, and
 sends the prompt as a second ``rerun_script`` whose ``WidgetStates`` holds that id with a
-``chat_input_value`` (what the browser sends when Enter is pressed). It keeps the markdown
+``chat_input_value`` and whose ``fragment_id`` is the fragment the chat input was drawn in
+(the delta's ``fragment_id``): what the browser sends when Enter is pressed, so only that
+fragment reruns, as it does for a person (docs/design.md §35). It keeps the markdown
 elements of the current run by ``delta_path``.
 
 Lag per session: the wire server runs in this process and stamps its last byte
@@ -80,6 +82,9 @@ class Session:
     index: int
     tag: str = field(default_factory=lambda: f"L{uuid.uuid4().hex[:10]}")
     chat_input_id: str | None = None
+    chat_input_fragment: str = ""
+    """The fragment the chat input was drawn in: a browser sends it with the prompt, so only
+    that fragment reruns (docs/design.md §27)."""
     page_script_hash: str = ""
     sent_at: float | None = None
     final_at: float | None = None
@@ -102,22 +107,21 @@ class Client:
         self.final_paragraph = final_paragraph
         self.ws: websockets.ClientConnection | None = None
         self.ready = asyncio.Event()
+        self._kept: list[bytes] = []
 
-    async def _send_rerun(self, widgets: Sequence[WidgetState] = ()) -> None:
+    async def _send_rerun(self, widgets: Sequence[WidgetState] = (), fragment: str = "") -> None:
         assert self.ws is not None
         state = ClientState(
             query_string=self.query,
             page_script_hash=self.s.page_script_hash,
             widget_states=WidgetStates(widgets=list(widgets)),
+            fragment_id=fragment,
         )
         await self.ws.send(BackMsg(rerun_script=state).SerializeToString())
 
-    def _on_message(self, data: bytes, counting: bool) -> bool:
-        """Handle one ForwardMsg; True on ``script_finished``."""
+    def _on_message(self, data: bytes, at: float | None = None) -> bool:
+        """Handle one ForwardMsg (received at ``at``, monotonic); True on ``script_finished``."""
         msg = ForwardMsg.FromString(data)
-        if counting:
-            self.s.ws_bytes += len(data)
-            self.s.ws_msgs += 1
         kind = msg.WhichOneof("type")
         if kind == "new_session":
             self.s.markdown.clear()
@@ -129,16 +133,18 @@ class Client:
             which = element.WhichOneof("type")
             if which == "chat_input":
                 self.s.chat_input_id = element.chat_input.id
+                self.s.chat_input_fragment = msg.delta.fragment_id
             elif which == "markdown":
                 body = element.markdown.body
                 self.s.markdown[path] = body
                 if (
-                    self.s.final_at is None
+                    self.s.final_path is None
                     and self.s.sent_at is not None
                     and body.endswith(self.final_paragraph)
                 ):
-                    self.s.final_at = time.monotonic()
                     self.s.final_path = path
+                    if at is not None:
+                        self.s.final_at = at
             else:
                 self.s.markdown.pop(path, None)
         elif kind == "script_finished":
@@ -152,22 +158,48 @@ class Client:
         await self._send_rerun()
         async for data in self.ws:
             assert isinstance(data, bytes)
-            if self._on_message(data, counting=False) and self.s.chat_input_id:
+            if self._on_message(data) and self.s.chat_input_id:
                 break
         if not self.s.chat_input_id:
             raise RuntimeError("the page has no chat input")
 
     async def ask(self, prompt: str, timeout_s: float) -> None:
+        """Send ``prompt`` and read until the run that shows the whole answer finishes.
+
+        Cheap while the answer streams, so that 100 clients in one process measure the server,
+        not themselves: a message is only counted and kept until its bytes contain the final
+        paragraph (a protobuf string field is its UTF-8 bytes, contiguous); that message is
+        parsed to confirm it and stamp ``final_at``, later ones to find ``script_finished``.
+        The kept messages are parsed by ``read_answer`` once every session is done."""
         assert self.ws is not None and self.s.chat_input_id is not None
         widget = WidgetState(id=self.s.chat_input_id, chat_input_value=ChatInputValue(data=prompt))
+        final = self.final_paragraph.encode()
+        kept = self._kept
         self.s.sent_at = time.monotonic()
-        await self._send_rerun([widget])
+        await self._send_rerun([widget], self.s.chat_input_fragment)
         async with asyncio.timeout(timeout_s):
             async for data in self.ws:
                 assert isinstance(data, bytes)
-                if self._on_message(data, counting=True) and self.s.final_at is not None:
-                    break
+                self.s.ws_bytes += len(data)
+                kept.append(data)
+                if self.s.final_at is None:
+                    if final in data and not self._on_message(data, time.monotonic()):
+                        continue
+                    if self.s.final_at is None:
+                        continue
+                elif not self._on_message(data):
+                    continue
+                break
         self.s.finished_at = time.monotonic()
+
+    def read_answer(self) -> None:
+        """Parse the messages ``ask`` kept, in order: the answer's markdown elements (the
+        element that showed the final paragraph and its siblings in the same container)."""
+        self.s.ws_msgs = len(self._kept)
+        self.s.final_path = None
+        for data in self._kept:
+            self._on_message(data)
+        self._kept.clear()
         if self.s.final_path is not None:
             parent = self.s.final_path[:-1]
             blocks = sorted(
@@ -225,6 +257,7 @@ async def one_round(
     finally:
         await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
     for client, result in zip(clients, results, strict=True):
+        client.read_answer()
         if isinstance(result, BaseException):
             client.s.error = f"{type(result).__name__}: {result}"
     return [c.s for c in clients], cpu1 - cpu0, rss0, rss_connected, peak
