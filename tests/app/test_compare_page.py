@@ -139,7 +139,7 @@ def test_openai_and_anthropic_columns_stream_with_the_sidebar_settings(
     assert at.selectbox(key="compare_w_provider_1").value == "anthropic"
     at.selectbox(key="compare_w_model_1").set_value("claude-haiku-4-5").run()
     at.text_area(key="w_system").input("Answer in one line.").run()
-    at.slider(key="w_temperature").set_value(0.4).run()
+    at.select_slider(key="w_temperature_choice").set_value(0.4).run()
     at.number_input(key="w_max_tokens").set_value(300).run()
     at = compare(at, "same prompt for both")
 
@@ -166,6 +166,18 @@ def test_openai_and_anthropic_columns_stream_with_the_sidebar_settings(
     assert [m.value.split()[-1] for m in at.metric] == ["s", "tokens/s"]
     # The settings are the chat page's: the chat sees them too.
     assert at.session_state["system"] == "Answer in one line."
+
+
+def test_the_temperature_reads_provider_default_and_none_is_sent_until_one_is_chosen(
+    app: Callable[..., AppTest], openai_wire: WireServer, anthropic_wire: WireServer
+) -> None:
+    # As on the chat page: the control says what is sent. A model that takes a temperature.
+    at = open_compare(app(model_openai="gpt-4o-mini"))
+    at.selectbox(key="compare_w_model_1").set_value("claude-haiku-4-5").run()
+    assert at.select_slider(key="w_temperature_choice").value == "provider default"
+    at = compare(at, "no temperature yet")
+    assert [r.json.get("temperature") for r in openai_wire.requests] == [None, None]
+    assert at.select_slider(key="w_temperature_choice").value == "provider default"
 
 
 def test_an_error_in_one_column_shows_there_and_the_other_answer_completes(
