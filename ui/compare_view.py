@@ -125,6 +125,7 @@ def podiums(run: CompareRun) -> tuple[Podium | None, Podium | None]:
         return None, None
     ttfts = {t: r.metrics.ttft_s for t, r in results.items() if r.metrics.ttft_s is not None}
     first = _podium(fastest_first_token(results), ttfts, lambda v: f"{v:.2f} s", lower=True)
+    results = {t: r for t, r in results.items() if r.metrics.rate_shown}
     tokens = {t: r.metrics.tokens_per_s for t, r in results.items()}
     if all(v is not None for v in tokens.values()):
         unit, chosen = "tokens/s", tokens

@@ -94,8 +94,10 @@ def test_compare_page_smoke_explains_itself(app: Callable[..., AppTest]) -> None
 
 
 def test_two_demo_columns_stream_both_answers_and_name_the_fastest(
-    app: Callable[..., AppTest],
+    app: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Long enough to have a rate (chat_core.metrics.MIN_RATE_WINDOW_S).
+    monkeypatch.setenv("STREAMCHAT_DEMO_CHUNKS_PER_S", "300")
     at = compare(open_compare(app()), "How do chat apps stream?")
     run = latest_run(at)
     expected = demo_answer("How do chat apps stream?")
@@ -141,6 +143,9 @@ def test_openai_and_anthropic_columns_stream_with_the_sidebar_settings(
     at.text_area(key="w_system").input("Answer in one line.").run()
     at.select_slider(key="w_temperature_choice").set_value(0.4).run()
     at.number_input(key="w_max_tokens").set_value(300).run()
+    # Paced, so that each answer streams long enough to have a rate (MIN_RATE_WINDOW_S).
+    paced = Scenario.echo("same prompt for both", rate=40)
+    openai_wire.enqueue(paced, paced)
     at = compare(at, "same prompt for both")
 
     records = openai_wire.requests
@@ -241,8 +246,10 @@ def test_a_typed_key_is_used_and_never_shown(
 
 
 def test_four_columns_and_the_same_provider_twice_with_different_models(
-    app: Callable[..., AppTest], openai_wire: WireServer
+    app: Callable[..., AppTest], openai_wire: WireServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The demo column streams long enough to have a rate (the wire answers are instant).
+    monkeypatch.setenv("STREAMCHAT_DEMO_CHUNKS_PER_S", "300")
     picked = [
         Choice("openai", "gpt-4o-mini"),
         Choice("openai", "gpt-4.1"),
