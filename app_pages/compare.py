@@ -68,23 +68,23 @@ def compare_page() -> None:
             icon=":material/short_text:",
         )
 
-    # Fixed top-level layout: the newest comparison, then the earlier ones.
-    latest, earlier = view.SlotPair("latest"), view.SlotPair("earlier")
+    # Fixed top-level layout: the newest comparison, then the earlier ones (docs/design.md §23;
+    # a new comparison needs no fresh place of its own: §36).
+    latest, earlier = st.empty(), st.empty()
     runs = compare.runs()
-    fresh = prompt is not None
     if prompt is not None:
         run = compare.new_run(prompt, picked)
-        with earlier.container(fresh=fresh):
+        with earlier.container():
             _earlier(runs[:-1])
-        with latest.container(fresh=fresh):
+        with latest.container():
             view.stream_run(run, current_settings(secrets), stop_button)
     elif runs:
-        with latest.container(fresh=fresh):
+        with latest.container():
             view.render_run(runs[-1])
-        with earlier.container(fresh=fresh):
+        with earlier.container():
             _earlier(runs[:-1])
     else:
-        with latest.container(fresh=fresh):
+        with latest.container():
             _empty_state()
 
 

@@ -1,4 +1,4 @@
-"""Markdown answers cut into blocks while they stream: ``iter_blocks`` and ``split_blocks``.
+"""Markdown answers cut into blocks while they stream: ``BlockSplitter`` and ``split_blocks``.
 
 ``st.write_stream`` re-renders the whole accumulated text on every chunk, so one long answer
 costs O(n²). Cutting the answer at markdown block boundaries lets the page freeze finished
@@ -36,18 +36,13 @@ a longer tail); the rules above err that way wherever markdown is ambiguous.
 from __future__ import annotations
 
 import re
-from collections import deque
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-
-from chat_core.frame_cost import FrameCost
 
 __all__ = [
     "BlockSplitter",
     "Fence",
     "closes_fence",
     "fence_opening",
-    "iter_blocks",
     "list_marker",
     "split_blocks",
 ]
@@ -250,95 +245,11 @@ class BlockSplitter:
 
 
 def split_blocks(text: str) -> list[str]:
-    """``text`` cut into blocks exactly as ``iter_blocks`` cuts it; no empty blocks."""
+    """``text`` cut into blocks exactly as a ``BlockSplitter`` fed in pieces cuts it; no empty
+    blocks."""
     splitter = BlockSplitter()
     segments = splitter.feed(text)
     tail = splitter.flush()
     segments[-1] += tail[0]
     segments.extend(tail[1:])
     return [segment for segment in segments if segment]
-
-
-_CUT = None
-
-
-def iter_blocks(frames: Iterable[str], cost: FrameCost | None = None) -> Iterator[Iterator[str]]:
-    """Blocks of a streamed markdown text, each as an iterator of the pieces safe to show.
-
-    Consume the inner iterators in order (e.g. one ``st.write_stream`` each): concatenating
-    all their pieces gives the input exactly. Each inner iterator yields non-empty strings
-    and ends when its block is complete; the outer iterator yields a block only once it has
-    text to show. Advancing the outer iterator skips what is left of the current block.
-    Reading ``frames`` blocks whenever a piece is not yet available; ``frames`` is not closed.
-    ``cost.tail_chars`` follows the length of the block being shown (frame_cost.py).
-    """
-    return _Blocks(iter(frames), cost).blocks()
-
-
-class _Blocks:
-    """Shared state behind ``iter_blocks``: pieces queued per block, separated by cuts."""
-
-    def __init__(self, frames: Iterator[str], cost: FrameCost | None = None) -> None:
-        self._frames = frames
-        self._cost = cost
-        self._splitter = BlockSplitter()
-        self._queue: deque[str | None] = deque()
-        self._ended = False
-
-    def _pull(self) -> bool:
-        """Queue what the next frame yields; False once the frames and the splitter are done."""
-        if self._ended:
-            return False
-        try:
-            frame = next(self._frames)
-        except StopIteration:
-            self._ended = True
-            segments = self._splitter.flush()
-        else:
-            segments = self._splitter.feed(frame)
-        # Blocks that start and finish within one frame join the current block's element
-        # rather than getting one each: at most one cut per frame, before the live tail. A
-        # fast stream delivering many blocks at once then costs the page one new element per
-        # frame, not one per block (each is a render pass in the browser; bench/render_lag.py).
-        if len(segments) > 1:
-            head = "".join(segments[:-1])
-            if head:
-                self._queue.append(head)
-            self._queue.append(_CUT)
-            segments = segments[-1:]
-        if segments[0]:
-            self._queue.append(segments[0])
-        return True
-
-    def blocks(self) -> Iterator[Iterator[str]]:
-        while True:
-            while not self._queue or self._queue[0] is _CUT:
-                if self._queue:
-                    self._queue.popleft()
-                elif not self._pull():
-                    return
-            if self._cost is not None:
-                self._cost.tail_chars = 0
-            block = self._block()
-            yield block
-            for _ in block:
-                pass
-
-    def _block(self) -> Iterator[str]:
-        while True:
-            while not self._queue:
-                if not self._pull():
-                    return
-            pieces: list[str] = []
-            while self._queue and self._queue[0] is not _CUT:
-                piece = self._queue.popleft()
-                assert piece is not None
-                pieces.append(piece)
-            if pieces:
-                piece = "".join(pieces)
-                if self._cost is not None:
-                    self._cost.tail_chars += len(piece)
-                yield piece
-            if self._queue:
-                self._queue.popleft()
-                return

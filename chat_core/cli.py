@@ -22,7 +22,7 @@ from typing import TextIO
 from chat_core import cli_store
 from chat_core.api import DEFAULT_SYSTEM_PROMPT
 from chat_core.attachments import check_turn, read_attachment_file
-from chat_core.cli_args import STOPPED_MARK, build_parser
+from chat_core.cli_args import COMMANDS, HELP_COMMAND, STOPPED_MARK, build_parser
 from chat_core.config import (
     default_provider,
     resolve,
@@ -56,11 +56,14 @@ def format_metrics(metrics: StreamMetrics) -> str:
     def num(value: float | int | None, fmt: str) -> str:
         return "n/a" if value is None else format(value, fmt)
 
+    def rate(value: float | None) -> float | None:
+        return value if metrics.rate_shown else None  # too short: MIN_RATE_WINDOW_S
+
     return (
         f"[metrics] TTFT {num(metrics.ttft_s, '.2f')} s | total {metrics.total_s:.2f} s"
-        f" | {metrics.chunk_count} chunks | {num(metrics.chars_per_s, '.0f')} chars/s"
+        f" | {metrics.chunk_count} chunks | {num(rate(metrics.chars_per_s), '.0f')} chars/s"
         f" | tokens in {num(metrics.input_tokens, 'd')} / out {num(metrics.output_tokens, 'd')}"
-        f" | {num(metrics.tokens_per_s, '.1f')} tokens/s"
+        f" | {num(rate(metrics.tokens_per_s), '.1f')} tokens/s"
     )
 
 
@@ -141,7 +144,8 @@ class TerminalChat:
                     importlib.import_module("readline")  # line editing and history for input()
                 self._say(
                     f"Chatting with {self.provider.label} ({self.model}). "
-                    "Type 'clear' to start over, 'quit' to leave; Ctrl-C stops an answer."
+                    f"Type '{HELP_COMMAND}' for the commands, 'clear' to start over, 'quit' to "
+                    "leave; Ctrl-C stops an answer."
                 )
             while True:
                 line = self._read()
@@ -152,6 +156,9 @@ class TerminalChat:
                     continue
                 if prompt.lower() in QUIT_WORDS:
                     break
+                if prompt.lower() == HELP_COMMAND:
+                    self._write(COMMANDS)  # a command, not a question for the model
+                    continue
                 if prompt.lower() == "clear":
                     self.conversation.clear()
                     if self.sink is not None:  # store: the next prompt starts a new chat

@@ -12,14 +12,20 @@ from chat_core.config import BASE_URL_VARS, DEFAULT_COMPATIBLE_BASE_URL, KEY_VAR
 
 STOPPED_MARK = "[stopped]"
 
-EPILOG = f"""\
+HELP_COMMAND = "/help"
+
+COMMANDS = f"""\
 commands at the You: prompt
+  {HELP_COMMAND:<14} list these commands (nothing is sent to the model)
   clear          start a new conversation (the system prompt stays)
   /attach PATH   attach a file (image, text/source file or PDF) to your next message
   quit, exit     leave (so do Ctrl-D and Ctrl-C at the prompt)
   Ctrl-C         while an answer streams: stop it; the partial answer is kept,
                  marked {STOPPED_MARK}, and the conversation goes on
+"""
 
+EPILOG = f"""\
+{COMMANDS}
 providers (--provider)
   demo               offline simulated answers: no key, no network
   openai             OpenAI chat completions (default model {MODELS["openai"][0]})

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 @dataclass(slots=True)
 class FrameCost:
-    """Mutable, one answer. ``tail_chars`` is kept up to date by ``iter_blocks``; call
+    """Mutable, one answer. ``tail_chars`` is kept up to date by ``render.BlockFeed``; call
     ``sent`` for every frame; pass ``interval`` to ``ChatStream.frames``."""
 
     floor_s: float = 0.1

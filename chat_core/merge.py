@@ -167,7 +167,9 @@ def fastest_first_token(results: Mapping[str, StreamResult]) -> str | None:
 
 def fastest_throughput(results: Mapping[str, StreamResult]) -> str | None:
     """The label with the highest output rate: tokens/s where every stream reported tokens,
-    else characters/s (``None`` if no stream had a measurable rate)."""
+    else characters/s (``None`` if no stream had a measurable rate). An answer too short for
+    a rate (``StreamMetrics.rate_shown``) takes no part."""
+    results = {label: r for label, r in results.items() if r.metrics.rate_shown}
     tokens = {label: r.metrics.tokens_per_s for label, r in results.items()}
     if tokens and all(rate is not None for rate in tokens.values()):
         rates = tokens

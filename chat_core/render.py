@@ -10,25 +10,11 @@ in place of the blocks' container, which is the same markdown.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-
 from chat_core.blocks import BlockSplitter
 from chat_core.frame_cost import FrameCost
 from chat_core.markdown import DisplayTransformer
 
-__all__ = ["BlockFeed", "display_frames"]
-
-
-def display_frames(frames: Iterable[str]) -> Iterator[str]:
-    """``frames`` transformed for display; empty results are skipped, the end is flushed."""
-    transformer = DisplayTransformer()
-    for frame in frames:
-        shown = transformer.feed(frame)
-        if shown:
-            yield shown
-    tail = transformer.flush()
-    if tail:
-        yield tail
+__all__ = ["BlockFeed"]
 
 
 class BlockFeed:

@@ -22,7 +22,6 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
 from chat_core.errors import ChatError
-from chat_core.metrics import StreamMetrics
 from chat_core.stream import ChatStream, StreamResult
 from chat_core.types import StreamStatus
 
@@ -57,11 +56,6 @@ def notice_event(text: str) -> bytes:
     """A retry notice while the answer waits ("Rate limited by OpenAI — retrying in 2 s");
     clients that only know the three basic events ignore it."""
     return encode_event({"notice": text})
-
-
-def done_event(metrics: StreamMetrics | Mapping[str, Any]) -> bytes:
-    data = metrics.to_dict() if isinstance(metrics, StreamMetrics) else dict(metrics)
-    return encode_event({"done": True, "metrics": data})
 
 
 def error_event(

@@ -137,25 +137,21 @@ def render_answer_footer(turn: Turn, *, last: bool, on_retry: Callable[[str], No
         st.error(turn.error or "The answer failed.", icon=":material/error:")
         if turn.request_id:
             st.caption(f"Request id for the provider's support: `{turn.request_id}`")
-        if last and on_retry is not None:
-            st.button(
-                "Retry",
-                key=f"retry-{turn.id}",
-                icon=":material/refresh:",
-                on_click=on_retry,
-                args=(turn.id,),
-            )
-    elif turn.status == StreamStatus.INTERRUPTED and last and on_retry is not None:
-        # The body ended without the provider's end marker, or the server restarted while the
-        # answer streamed (the store reads such an answer as interrupted): the text so far
-        # stays, and Retry asks again.
+    # An interrupted answer: the body ended without the provider's end marker, or the server
+    # restarted while it streamed (the store reads such an answer as interrupted); the text so
+    # far stays, and Retry asks again.
+    retry_help = {
+        StreamStatus.ERROR: None,
+        StreamStatus.INTERRUPTED: "The answer was cut off before its end. Ask for it again.",
+    }
+    if turn.status in retry_help and last and on_retry is not None:
         st.button(
             "Retry",
             key=f"retry-{turn.id}",
             icon=":material/refresh:",
             on_click=on_retry,
             args=(turn.id,),
-            help="The answer was cut off before its end. Ask for it again.",
+            help=retry_help[turn.status],
         )
     caption = answer_caption(turn)
     if caption:
@@ -191,7 +187,9 @@ def metrics_parts(m: StreamMetrics) -> list[str]:
     if m.ttft_s is not None:
         parts.append(f"TTFT {m.ttft_s:.2f} s")
     parts.append(f"total {m.total_s:.2f} s")
-    if m.tokens_per_s is not None:
+    if not m.rate_shown:
+        pass  # too short to mean anything (chat_core.metrics.MIN_RATE_WINDOW_S)
+    elif m.tokens_per_s is not None:
         parts.append(f"{m.tokens_per_s:.0f} tokens/s")
     elif m.chars_per_s is not None:
         parts.append(f"{m.chars_per_s:.0f} chars/s")

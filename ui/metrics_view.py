@@ -63,10 +63,11 @@ def answers_frame(turns: Sequence[Turn]) -> pd.DataFrame:
                 "streaming (s)": m.streaming_s,
                 "chunks": m.chunk_count,
                 "chars": m.char_count,
-                "chars/s": m.chars_per_s,
+                # Left blank for answers too short to have a rate (MIN_RATE_WINDOW_S).
+                "chars/s": m.chars_per_s if m.rate_shown else None,
                 "tokens in": m.input_tokens,
                 "tokens out": m.output_tokens,
-                "tokens/s": m.tokens_per_s,
+                "tokens/s": m.tokens_per_s if m.rate_shown else None,
                 "cost ($)": None if turn.cost is None else float(turn.cost.total_usd),
                 "feedback": FEEDBACK_LABELS.get(turn.feedback, "")
                 if turn.feedback is not None

@@ -210,6 +210,37 @@ def render_parameters(provider: str, model: str, *, disabled: bool) -> None:
                 disabled=disabled,
                 **bind(THINKING_BUDGET),
             )
+    render_max_tokens(disabled=disabled)
+    if p.max_output_tokens is not None and int(ss[MAX_TOKENS]) > p.max_output_tokens:
+        st.caption(f"{model} writes at most {p.max_output_tokens:,} tokens; that is what is asked.")
+
+
+def render_temperature_choice(value: Any, *, help: str, disabled: bool) -> None:
+    """The temperature control of the chat and compare pages: "provider default" (none is
+    sent) or a value; choosing one sets ``TEMPERATURE`` and ``TEMPERATURE_SET``. ``value``: what
+    it shows (``PROVIDER_DEFAULT`` or one of its steps)."""
+    st.session_state["w_temperature_choice"] = value
+    st.select_slider(
+        "Temperature",
+        options=(PROVIDER_DEFAULT, *_STEPS),
+        format_func=lambda v: PROVIDER_DEFAULT if v == PROVIDER_DEFAULT else f"{v:.2f}",
+        help=help,
+        disabled=disabled,
+        key="w_temperature_choice",
+        on_change=_store_temperature,
+    )
+
+
+def temperature_shown() -> Any:
+    """What the temperature control shows: the nearest step to the temperature set, or
+    ``PROVIDER_DEFAULT`` while none is set."""
+    ss = st.session_state
+    if not ss.get(TEMPERATURE_SET):
+        return PROVIDER_DEFAULT
+    return min(_STEPS, key=lambda step: abs(step - float(ss[TEMPERATURE])))
+
+
+def render_max_tokens(*, disabled: bool = False) -> None:
     st.number_input(
         "Max tokens",
         min_value=1,
@@ -219,8 +250,6 @@ def render_parameters(provider: str, model: str, *, disabled: bool) -> None:
         disabled=disabled,
         **bind(MAX_TOKENS),
     )
-    if p.max_output_tokens is not None and int(ss[MAX_TOKENS]) > p.max_output_tokens:
-        st.caption(f"{model} writes at most {p.max_output_tokens:,} tokens; that is what is asked.")
 
 
 def _render_temperature(provider: str, model: str, *, disabled: bool, thinking: bool) -> None:
@@ -228,11 +257,7 @@ def _render_temperature(provider: str, model: str, *, disabled: bool, thinking: 
     p = profile(model)
     low, high = temperature_range(provider, model)
     accepted = p.temperature and not thinking
-    if accepted and ss.get(TEMPERATURE_SET):
-        value: Any = min(_STEPS, key=lambda step: abs(step - float(ss[TEMPERATURE])))
-    else:
-        value = PROVIDER_DEFAULT
-    ss["w_temperature_choice"] = value
+    value = temperature_shown() if accepted else PROVIDER_DEFAULT
     if not p.temperature:
         why = f"{model} only accepts its default temperature, so none is sent."
     elif thinking:
@@ -242,15 +267,7 @@ def _render_temperature(provider: str, model: str, *, disabled: bool, thinking: 
             f"“{PROVIDER_DEFAULT}” sends none. Higher is more varied; {model or provider} "
             f"accepts {low:g} to {high:g}."
         )
-    st.select_slider(
-        "Temperature",
-        options=(PROVIDER_DEFAULT, *_STEPS),
-        format_func=lambda v: PROVIDER_DEFAULT if v == PROVIDER_DEFAULT else f"{v:.2f}",
-        help=why,
-        disabled=disabled or not accepted,
-        key="w_temperature_choice",
-        on_change=_store_temperature,
-    )
+    render_temperature_choice(value, help=why, disabled=disabled or not accepted)
     if accepted and ss.get(TEMPERATURE_SET) and not low <= float(ss[TEMPERATURE]) <= high:
         st.warning(
             f"Temperature {float(ss[TEMPERATURE]):g} is out of range for {model} "

@@ -44,8 +44,8 @@ from ui.model_settings import (  # the parameter keys, re-exported for the compa
 from ui.model_settings import DEFAULT_TEMPERATURE as DEFAULT_TEMPERATURE
 from ui.model_settings import MAX_TOKENS as MAX_TOKENS
 from ui.model_settings import MAX_TOKENS_LIMIT as MAX_TOKENS_LIMIT
-from ui.model_settings import TEMPERATURE as TEMPERATURE
 from ui.model_settings import (
+    PROVIDER_DEFAULT,
     TEMPERATURE_SET,
     bind,
     chosen_parameters,
@@ -53,10 +53,14 @@ from ui.model_settings import (
     init_parameters,
     render_model_picker,
     render_parameters,
+    render_temperature_choice,
+    temperature_shown,
 )
+from ui.model_settings import TEMPERATURE as TEMPERATURE
 from ui.model_settings import (
     model_key as model_key,
 )
+from ui.model_settings import render_max_tokens as render_max_tokens
 from ui.secrets import read_secrets
 from ui.visitor import is_local
 
@@ -313,21 +317,19 @@ def render_system_prompt(*, disabled: bool = False) -> None:
 
 
 def render_temperature(providers: Sequence[str], *, disabled: bool = False) -> None:
-    """The temperature slider, with a warning for each provider that would refuse it."""
+    """The chat page's temperature control for several providers at once (the compare page):
+    "provider default" until a value is chosen, then a warning for each provider that would
+    refuse it."""
     ss = st.session_state
     ranges = []
     for provider in providers:
         low, high = temperature_range(provider)
         ranges.append(f"{PROVIDER_LABELS.get(provider, provider)} accepts {low:g} to {high:g}")
-    st.slider(
-        "Temperature",
-        min_value=0.0,
-        max_value=2.0,
-        step=0.05,
-        help="Higher is more varied. " + "; ".join(ranges) + ". Until it is moved, none is "
-        "sent (each provider's default).",
+    render_temperature_choice(
+        temperature_shown(),
+        help=f"“{PROVIDER_DEFAULT}” sends none (each provider's default). Higher is more "
+        "varied; " + "; ".join(ranges) + ".",
         disabled=disabled,
-        **{**_bind(TEMPERATURE), "on_change": _set_temperature},
     )
     if not ss.get(TEMPERATURE_SET):
         return
@@ -336,25 +338,6 @@ def render_temperature(providers: Sequence[str], *, disabled: bool = False) -> N
             check_temperature(provider, float(ss[TEMPERATURE]))
         except ConfigurationError as exc:
             st.warning(exc.user_message, icon=":material/thermostat:")
-
-
-def _set_temperature(name: str = TEMPERATURE) -> None:
-    """Moving the slider sets a temperature: until then none is sent. (``name``: the plain key
-    ``bind`` passes.)"""
-    _copy_back(name)
-    st.session_state[TEMPERATURE_SET] = True
-
-
-def render_max_tokens(*, disabled: bool = False) -> None:
-    st.number_input(
-        "Max tokens",
-        min_value=1,
-        max_value=MAX_TOKENS_LIMIT,
-        step=256,
-        help="Upper bound on the answer's length. An answer that reaches it is marked “cut off”.",
-        disabled=disabled,
-        **_bind(MAX_TOKENS),
-    )
 
 
 def render_key_field(provider: str, secrets: Mapping[str, str]) -> None:

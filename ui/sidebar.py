@@ -65,26 +65,20 @@ def render_chat_sidebar(conv: Conversation, secrets: Mapping[str, str]) -> None:
 def _render_downloads(conv: Conversation) -> None:
     stamp = time.strftime("%Y-%m-%d-%H%M")
     export = state.exporter(conv)
-    left, right = st.columns(2)
+    formats = (
+        ("Markdown", "md", "text/markdown", lambda: export().to_markdown()),
+        ("JSON", "json", "application/json", lambda: export().to_json()),
+    )
     # Callables are evaluated at click time, so the download includes an answer that was still
     # streaming when the sidebar was drawn; "ignore" keeps the click from rerunning the page.
-    left.download_button(
-        "Markdown",
-        data=lambda: export().to_markdown(),
-        file_name=f"streamchat-{stamp}.md",
-        mime="text/markdown",
-        key="download_md",
-        icon=":material/download:",
-        on_click="ignore",
-        width="stretch",
-    )
-    right.download_button(
-        "JSON",
-        data=lambda: export().to_json(),
-        file_name=f"streamchat-{stamp}.json",
-        mime="application/json",
-        key="download_json",
-        icon=":material/download:",
-        on_click="ignore",
-        width="stretch",
-    )
+    for column, (label, ext, mime, data) in zip(st.columns(2), formats, strict=True):
+        column.download_button(
+            label,
+            data=data,
+            file_name=f"streamchat-{stamp}.{ext}",
+            mime=mime,
+            key=f"download_{ext}",
+            icon=":material/download:",
+            on_click="ignore",
+            width="stretch",
+        )

@@ -97,10 +97,6 @@ def _active() -> list[ActiveAnswer]:
     return found
 
 
-def is_streaming() -> bool:
-    return any(not answer.stream.done for answer in _active())
-
-
 def apply_result(turn: Turn, result: StreamResult, *, reasoning: str, drawn: int) -> None:
     """Copy a finished stream's outcome into its turn: all of it, except that a stopped
     answer keeps the ``drawn`` characters that were on screen."""

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Hashable, Mapping, MutableMapping
-from typing import Any
+from collections.abc import Hashable, MutableMapping
 
-from chat_core.config import ProviderSettings, resolve
+from chat_core.config import ProviderSettings
 from chat_core.errors import ConfigurationError
 from chat_core.providers.base import Provider, Upstream
 from chat_core.providers.demo import DemoProvider
@@ -95,14 +94,4 @@ def prepare(settings: ProviderSettings) -> None:
         warm()
 
 
-def get_provider(
-    name: str,
-    *,
-    api_key: str | None = None,
-    base_url: str | None = None,
-    secrets: Mapping[str, Any] | None = None,
-) -> Provider:
-    return make_provider(resolve(name, api_key=api_key, base_url=base_url, secrets=secrets))
-
-
-__all__ = ["DemoProvider", "Provider", "Upstream", "get_provider", "make_provider", "prepare"]
+__all__ = ["DemoProvider", "Provider", "Upstream", "make_provider", "prepare"]

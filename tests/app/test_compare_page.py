@@ -94,8 +94,10 @@ def test_compare_page_smoke_explains_itself(app: Callable[..., AppTest]) -> None
 
 
 def test_two_demo_columns_stream_both_answers_and_name_the_fastest(
-    app: Callable[..., AppTest],
+    app: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Long enough to have a rate (chat_core.metrics.MIN_RATE_WINDOW_S).
+    monkeypatch.setenv("STREAMCHAT_DEMO_CHUNKS_PER_S", "300")
     at = compare(open_compare(app()), "How do chat apps stream?")
     run = latest_run(at)
     expected = demo_answer("How do chat apps stream?")
@@ -139,8 +141,11 @@ def test_openai_and_anthropic_columns_stream_with_the_sidebar_settings(
     assert at.selectbox(key="compare_w_provider_1").value == "anthropic"
     at.selectbox(key="compare_w_model_1").set_value("claude-haiku-4-5").run()
     at.text_area(key="w_system").input("Answer in one line.").run()
-    at.slider(key="w_temperature").set_value(0.4).run()
+    at.select_slider(key="w_temperature_choice").set_value(0.4).run()
     at.number_input(key="w_max_tokens").set_value(300).run()
+    # Paced, so that each answer streams long enough to have a rate (MIN_RATE_WINDOW_S).
+    paced = Scenario.echo("same prompt for both", rate=40)
+    openai_wire.enqueue(paced, paced)
     at = compare(at, "same prompt for both")
 
     records = openai_wire.requests
@@ -166,6 +171,18 @@ def test_openai_and_anthropic_columns_stream_with_the_sidebar_settings(
     assert [m.value.split()[-1] for m in at.metric] == ["s", "tokens/s"]
     # The settings are the chat page's: the chat sees them too.
     assert at.session_state["system"] == "Answer in one line."
+
+
+def test_the_temperature_reads_provider_default_and_none_is_sent_until_one_is_chosen(
+    app: Callable[..., AppTest], openai_wire: WireServer, anthropic_wire: WireServer
+) -> None:
+    # As on the chat page: the control says what is sent. A model that takes a temperature.
+    at = open_compare(app(model_openai="gpt-4o-mini"))
+    at.selectbox(key="compare_w_model_1").set_value("claude-haiku-4-5").run()
+    assert at.select_slider(key="w_temperature_choice").value == "provider default"
+    at = compare(at, "no temperature yet")
+    assert [r.json.get("temperature") for r in openai_wire.requests] == [None, None]
+    assert at.select_slider(key="w_temperature_choice").value == "provider default"
 
 
 def test_an_error_in_one_column_shows_there_and_the_other_answer_completes(
@@ -229,8 +246,10 @@ def test_a_typed_key_is_used_and_never_shown(
 
 
 def test_four_columns_and_the_same_provider_twice_with_different_models(
-    app: Callable[..., AppTest], openai_wire: WireServer
+    app: Callable[..., AppTest], openai_wire: WireServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The demo column streams long enough to have a rate (the wire answers are instant).
+    monkeypatch.setenv("STREAMCHAT_DEMO_CHUNKS_PER_S", "300")
     picked = [
         Choice("openai", "gpt-4o-mini"),
         Choice("openai", "gpt-4.1"),

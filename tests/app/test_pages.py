@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from chat_core import StreamStatus
@@ -30,7 +31,11 @@ def test_metrics_page_smoke_shows_a_useful_empty_state(app: Callable[..., AppTes
     assert "No answers yet" in at.info[0].value
 
 
-def test_a_demo_turn_streams_an_answer_with_a_metrics_caption(app: Callable[..., AppTest]) -> None:
+def test_a_demo_turn_streams_an_answer_with_a_metrics_caption(
+    app: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Long enough to have a rate (chat_core.metrics.MIN_RATE_WINDOW_S).
+    monkeypatch.setenv("STREAMCHAT_DEMO_CHUNKS_PER_S", "300")
     at = send(app().run(), "How do chat apps stream?")
     (user_role, user_text), (role, answer) = messages(at)
     assert (user_role, user_text) == ("user", "How do chat apps stream?")

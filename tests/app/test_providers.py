@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from chat_core import StreamStatus
 from chat_core.config import MODELS
 from tests.app.conftest import captions, messages, send
-from tests.wire_server import WireServer
+from tests.wire_server import Scenario, WireServer
 
 
 def test_an_openai_turn_streams_from_the_wire_server(
@@ -18,6 +18,8 @@ def test_an_openai_turn_streams_from_the_wire_server(
     at = app().run()
     assert at.selectbox(key="w_provider").value == "openai"  # a configured key wins over demo
     assert not at.info  # no demo banner
+    # Paced, so that the answer streams long enough to have a rate (MIN_RATE_WINDOW_S).
+    openai_wire.enqueue(Scenario.echo("Hello OpenAI", rate=40))
     at = send(at, "Hello OpenAI")
     assert messages(at)[-1] == (
         "assistant",

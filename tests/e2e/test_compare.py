@@ -18,7 +18,7 @@ import pytest
 from chat_core.config import MODELS
 from tests.e2e.conftest import CAPTION, IN_CI, SIDEBAR, AppServer, ChatPage
 from tests.servers import server_env, streamlit_server
-from tests.wire_server import Record, WireServer, long_markdown_text
+from tests.wire_server import Record, Scenario, WireServer, long_markdown_text
 
 pytestmark = pytest.mark.e2e
 
@@ -124,6 +124,9 @@ def test_two_providers_answer_side_by_side_and_the_fastest_are_named(
 ) -> None:
     chat = page
     expect(chat.page.get_by_text("Send one prompt to several models")).to_be_visible()
+    # Paced, so that each answer streams long enough to have a rate (MIN_RATE_WINDOW_S).
+    paced = Scenario.echo("hello both", rate=40)
+    wire.enqueue(paced, paced)
     send(chat, "hello both")
     chat.wait_idle()
     assert sorted(r.provider or "" for r in wire.requests) == ["anthropic", "openai"]
@@ -208,3 +211,41 @@ def test_one_stop_stops_both_columns_and_keeps_both_partials(
     expect(chat.page.get_by_text("Earlier comparisons")).to_be_visible()
     expect(chat.page.locator('[data-testid="stExpander"]')).to_have_count(1)
     assert chat.page.locator(SIDEBAR).count() == 1
+
+
+STALE = "from the first comparison"
+FIRST_ANSWER = "\n\n".join(f"Paragraph {i} {STALE}." for i in range(30))
+"""Thirty blocks: more than the second comparison has drawn when the test looks."""
+
+
+def test_a_new_comparison_streams_into_a_clean_place_without_the_previous_answers(
+    page: ChatPage, wire: WireServer
+) -> None:
+    # What ui/compare_view.py SlotPair guards against (docs/design.md §23, §36): a comparison
+    # streamed where the previous one was drawn shows the previous answers' extra blocks below
+    # the new text until the run ends. The earlier comparison is only in its (closed) expander.
+    chat = page
+    wire.enqueue(Scenario.text(FIRST_ANSWER), Scenario.text(FIRST_ANSWER))
+    send(chat, "first comparison")
+    chat.wait_idle()
+    assert STALE in column_text(chat, 0)
+    send(chat, SLOW_PROMPT)
+    wait_for_both(chat, 150)
+    seen = chat.page.evaluate(
+        """([marker, prompt]) => {
+             const outside = (sel) => [...document.querySelectorAll(sel)]
+               .filter(el => !el.closest('[data-testid="stExpander"]'));
+             return {
+               stale: outside('[data-testid="stMarkdownContainer"]')
+                 .filter(el => el.innerText.includes(marker)).length,
+               prompts: outside('[class*="st-key-cmp-prompt-"]').map(el => el.innerText.trim()),
+             };
+           }""",
+        [STALE, SLOW_PROMPT],
+    )
+    assert seen["prompts"] == [SLOW_PROMPT], f"prompts shown above the answers: {seen['prompts']}"
+    assert seen["stale"] == 0, (
+        f"{seen['stale']} block(s) of the previous comparison shown while the new one streams"
+    )
+    chat.page.get_by_role("main").get_by_role("button", name="Stop all").click()
+    chat.wait_idle()

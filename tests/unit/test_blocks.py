@@ -7,7 +7,6 @@ from chat_core.blocks import (
     Fence,
     closes_fence,
     fence_opening,
-    iter_blocks,
     list_marker,
     split_blocks,
 )
@@ -15,8 +14,20 @@ from tests.unit.markdown_samples import DOCUMENTS, HOWTO, assert_grouped, chunki
 
 
 def streamed(pieces: list[str]) -> list[list[str]]:
-    """What the page shows: the pieces of each block, consuming blocks in order."""
-    return [list(block) for block in iter_blocks(pieces)]
+    """What the page shows, one list of pieces per element: the segments of one frame that
+    finish blocks join the current element, the live tail starts the next (ui/live.py
+    ``LiveText``, one new element per frame at most)."""
+    splitter = BlockSplitter()
+    elements: list[list[str]] = [[]]
+    for segments in [*(splitter.feed(piece) for piece in pieces), splitter.flush()]:
+        if len(segments) > 1:
+            head = "".join(segments[:-1])
+            if head:
+                elements[-1].append(head)
+            elements.append([])
+        if segments[-1]:
+            elements[-1].append(segments[-1])
+    return [element for element in elements if element]
 
 
 @pytest.mark.parametrize("name", sorted(DOCUMENTS))
@@ -175,15 +186,6 @@ def test_text_without_a_final_newline_is_flushed_into_the_last_block() -> None:
     assert streamed(["Hello ", "wor", "ld"]) == [["Hello", " wor", "ld"]]
 
 
-def test_advancing_to_the_next_block_skips_the_rest_of_the_current_one() -> None:
-    blocks = iter_blocks(["First ", "block.\n\nSecond ", "block."])
-    first = next(blocks)
-    assert next(first) == "First"
-    second = next(blocks)
-    assert list(second) == ["Second", " block."]
-    assert list(blocks) == []
-
-
 def test_blocks_finished_within_one_frame_share_an_element_before_the_live_tail() -> None:
     # One element per frame at most, not per block: each new element costs a render pass.
     assert streamed(["# A\n\nB\n\nC"]) == [["# A\n\nB\n\n"], ["C"]]
@@ -195,14 +197,9 @@ def test_a_long_answer_streams_in_linear_time() -> None:
     text = "\n\n".join(DOCUMENTS.values())
     text = (text + "\n\n") * (200_000 // len(text) + 1)
     pieces = [text[i : i + 7] for i in range(0, len(text), 7)]
-    total = 0
-    blocks = 0
-    for block in iter_blocks(pieces):
-        blocks += 1
-        for piece in block:
-            total += len(piece)
-    assert total == len(text)
-    assert blocks > 100
+    elements = streamed(pieces)
+    assert sum(len(piece) for element in elements for piece in element) == len(text)
+    assert len(elements) > 100
     one_line = "word " * 40_000
     assert split_blocks(one_line) == [one_line]
 

@@ -160,6 +160,18 @@ def test_clear_starts_a_new_conversation_and_quit_leaves() -> None:
     assert "never answered" not in result.stdout
 
 
+def test_help_lists_the_commands_and_sends_nothing_to_the_model() -> None:
+    result = run_chat("/help\nhello\n", "--provider", "demo")
+
+    assert result.returncode == 0
+    before_answer = result.stdout.split("Assistant: ")[0]
+    for command in ("/help", "clear", "/attach PATH", "quit, exit", "Ctrl-C"):
+        assert command in before_answer
+    answers = result.stdout.split("Assistant: ")[1:]
+    assert len(answers) == 1  # only "hello" was asked
+    assert "(turn 1)" in answers[0] and "/help" not in answers[0]
+
+
 def test_metrics_are_printed_after_each_answer() -> None:
     result = run_chat("a\nb\n", "--provider", "demo", "--metrics")
 

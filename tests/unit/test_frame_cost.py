@@ -1,12 +1,12 @@
 """Frame spacing by cost (chat_core/frame_cost.py): short tails go out at the floor, long live
-blocks are re-sent less often, never past the cap; iter_blocks keeps the tail length."""
+blocks are re-sent less often, never past the cap; the block feed keeps the tail length."""
 
 from __future__ import annotations
 
 import pytest
 
-from chat_core.blocks import iter_blocks
 from chat_core.frame_cost import FrameCost
+from chat_core.render import BlockFeed
 
 
 def cost_at(rate_chars_per_s: float, tail_chars: int) -> float:
@@ -30,16 +30,13 @@ def test_the_interval_grows_with_the_live_tail_until_the_cap() -> None:
     assert cost_at(300, 300) == 0.25  # a model's real pace: capped, still several updates a second
 
 
-def test_iter_blocks_reports_the_length_of_the_block_being_shown() -> None:
+def test_the_block_feed_reports_the_length_of_the_live_tail() -> None:
     cost = FrameCost()
+    feed = BlockFeed(cost)
     seen = []
-    for block in iter_blocks(["# Title\n\nfirst para", "graph goes on", "\n\nsecond"], cost):
-        for piece in block:
-            seen.append((piece, cost.tail_chars))
-    assert seen == [
-        ("# Title\n\n", 9),
-        ("first para", 10),
-        ("graph goes on", 23),
-        ("\n\n", 25),
-        ("second", 6),
-    ]
+    for raw in ["# Title\n\nfirst para", "graph goes on", "\n\nsecond"]:
+        feed.feed(raw)
+        seen.append(cost.tail_chars)
+    feed.finish()
+    assert seen == [len("first para"), len("first paragraph goes on"), len("second")]
+    assert cost.tail_chars == len("second")

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from chat_core.blocks import split_blocks
-from chat_core.markdown import to_display
-from chat_core.render import BlockFeed, display_frames
+from chat_core.markdown import DisplayTransformer, to_display
+from chat_core.render import BlockFeed
 from tests.unit.markdown_samples import DOCUMENTS, MATH, assert_grouped, chunkings
 
 
@@ -42,8 +42,15 @@ def test_render_blocks_carry_display_text() -> None:
     assert not any("\\[" in block and "\\]" in block for block in blocks if "```" not in block)
 
 
-def test_render_display_frames_skip_held_back_output_and_flush_the_end() -> None:
-    assert list(display_frames(["costs $", "5", " \\", "(x\\", ")", " end \\"])) == [
+def shown(frames: list[str]) -> list[str]:
+    """What the display transform lets out per frame (empty ones left out), then its flush."""
+    transformer = DisplayTransformer()
+    out = [transformer.feed(frame) for frame in frames] + [transformer.flush()]
+    return [piece for piece in out if piece]
+
+
+def test_render_display_transform_holds_back_undecided_output_and_flushes_the_end() -> None:
+    assert shown(["costs $", "5", " \\", "(x\\", ")", " end \\"]) == [
         "costs ",
         "\\$5",
         " ",
@@ -52,4 +59,4 @@ def test_render_display_frames_skip_held_back_output_and_flush_the_end() -> None
         " end ",
         "\\",
     ]
-    assert list(display_frames([])) == []
+    assert shown([]) == []

@@ -17,12 +17,12 @@ from chat_core.sse_encode import (
     aiter_sse,
     chat_error_event,
     content_event,
-    done_event,
     encode_event,
+    end_event,
     error_event,
     sse_events,
 )
-from chat_core.stream import NO_RETRY, ChatStream, RetryPolicy
+from chat_core.stream import NO_RETRY, ChatStream, RetryPolicy, StreamResult
 from chat_core.types import ChatRequest, Message, StreamStatus
 from tests import aio
 from tests.sse import parse_events
@@ -59,7 +59,7 @@ def test_content_event_is_one_data_line_in_the_documented_format() -> None:
     assert decode(event) == [{"content": 'two\nlines "quoted" \u2013 \u00e9'}]
 
 
-def test_done_event_carries_the_documented_metrics_first() -> None:
+def test_the_end_event_carries_the_documented_metrics_first() -> None:
     metrics = StreamMetrics(
         provider="demo",
         model="demo-1",
@@ -73,8 +73,8 @@ def test_done_event_carries_the_documented_metrics_first() -> None:
         input_tokens=None,
         output_tokens=9,
     )
-    event = done_event(metrics)
-    assert event.startswith(b'data: {"done": true, "metrics": {"total_time": 2.0, ')
+    event = end_event(StreamResult("abc", StreamStatus.COMPLETE, None, metrics))
+    assert event.startswith(b'data: {"done": true, "status": "complete", ')
     (data,) = decode(event)
     assert list(data["metrics"])[:6] == DOCUMENTED_METRIC_KEYS
     assert data["metrics"]["input_tokens"] is None

@@ -9,20 +9,9 @@ import urllib.request
 
 import anthropic
 import openai
-import pytest
 
-from tests.unit.test_wire_server import anthropic_stream, openai_stream, user
+from tests.unit.wire_clients import anthropic_stream, openai_stream, user
 from tests.wire_server import Scenario, WireServer
-
-
-@pytest.fixture
-def oai(wire: WireServer) -> openai.OpenAI:
-    return openai.OpenAI(base_url=wire.openai_base_url, api_key="sk-test", max_retries=0)
-
-
-@pytest.fixture
-def ant(wire: WireServer) -> anthropic.Anthropic:
-    return anthropic.Anthropic(base_url=wire.anthropic_base_url, api_key="test", max_retries=0)
 
 
 def test_trigger_endings_as_the_openai_sdk_sees_them(wire: WireServer, oai: openai.OpenAI) -> None:
