@@ -1,0 +1,87 @@
+"""The store's side of answers that are still streaming: reading one answer as it grows (a page
+following an answer written by another process) and the heartbeat of this process's answers.
+A base of ``Store`` (``chat_core.store``); the rules are in ``chat_core.store_live``."""
+
+from __future__ import annotations
+
+import time
+from contextlib import AbstractContextManager
+
+from sqlalchemy import Connection, and_, select, update
+
+from chat_core.store_live import LiveTurns, db_now
+from chat_core.store_rows import Judge, owned_chat, turn_columns, turn_from_row
+from chat_core.store_schema import answer_metrics, turns
+from chat_core.store_types import StoredTurn
+from chat_core.types import StreamStatus
+
+
+class StreamingTurns:
+    """``get_turn`` and ``heartbeat`` (owner-scoped like the rest of the store)."""
+
+    backend: str
+    boot_id: str
+    live: LiveTurns
+
+    def _connect(self) -> AbstractContextManager[Connection]:
+        raise NotImplementedError
+
+    def judge(self, now: float | None = None) -> Judge:
+        """A judge for the rows of one read; call it *before* the read (see ``Judge``)."""
+        return Judge(
+            self.boot_id,
+            self.live.snapshot(),
+            self.live.snapshot,
+            time.time() if now is None else now,
+        )
+
+    def get_turn(
+        self, owner: str, chat_id: str, turn_id: str, *, now: float | None = None
+    ) -> StoredTurn | None:
+        """One turn with its metrics (no attachments or feedback), read the way ``get_chat``
+        reads it: a streaming answer whose writer is gone is ``interrupted``. ``None`` if the
+        chat is not the owner's (or deleted) or has no such turn."""
+        judge = self.judge(now)
+        with self._connect() as conn:
+            chat = owned_chat(conn, owner, chat_id)
+            if chat is None or chat["deleted_at"] is not None:
+                return None
+            row = conn.execute(
+                select(*turn_columns(self.backend), answer_metrics.c.data)
+                .select_from(
+                    turns.outerjoin(
+                        answer_metrics,
+                        and_(
+                            answer_metrics.c.chat_id == turns.c.chat_id,
+                            answer_metrics.c.turn_id == turns.c.id,
+                        ),
+                    )
+                )
+                .where(and_(turns.c.chat_id == chat_id, turns.c.id == turn_id))
+            ).first()
+        return None if row is None else turn_from_row(row._mapping, judge)
+
+    def heartbeat(self) -> int:
+        """Touch the heartbeat of every answer this process streams into this database (one
+        UPDATE per answer, one transaction); returns how many rows were touched. Raises
+        ``StoreUnavailable``."""
+        keys = self.live.snapshot()
+        if not keys:
+            return 0
+        touched = 0
+        with self._connect() as conn:
+            for chat_id, turn_id in keys:
+                result = conn.execute(
+                    update(turns)
+                    .where(
+                        and_(
+                            turns.c.chat_id == chat_id,
+                            turns.c.id == turn_id,
+                            turns.c.writer == self.boot_id,
+                            turns.c.status == str(StreamStatus.STREAMING),
+                        )
+                    )
+                    .values(heartbeat_at=db_now(self.backend))
+                )
+                touched += int(result.rowcount or 0)
+        return touched
