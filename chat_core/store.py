@@ -18,10 +18,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, func, select, update
 
+from chat_core.store_boots import BootLocks
 from chat_core.store_engine import display_url, make_engine, translated
 from chat_core.store_live import BOOT_ID, LIVE, LiveTurns
 from chat_core.store_records import AnswerRecords
@@ -81,6 +83,8 @@ class Store(AnswerRecords, StreamingTurns):
         self.live = live
         self._engine = engine or make_engine(url)
         self.backend = self._engine.dialect.name
+        file = self._engine.url.database if self.backend == "sqlite" else None
+        self.boot_locks = BootLocks(Path(file)) if file and file != ":memory:" else None
         self.display_url = display_url(url)
         self._ready = False
         self._ready_lock = threading.Lock()

@@ -12,9 +12,11 @@ A reader decides (``stream_status``) when it reads a turn still marked streaming
   certainly gone (a restart brings a new boot id, so this is an answer whose saver ended
   without its final write landing, e.g. after a crash of its thread): interrupted at once;
 - written by another boot: interrupted once its heartbeat is older than ``STALE_AFTER_S``
-  (five heartbeats), else it is live and the page follows it from the store. A server restart
-  is such a case: its new boot cannot prove the old one was its own (several replicas may share
-  the database), so the heartbeat decides, within ``STALE_AFTER_S``;
+  (five heartbeats) or, on SQLite, at once when its boot lock is free (the process ended:
+  chat_core/store_boots.py), else it is live and the page follows it from the store. A server
+  restart is such a case: its new boot id cannot prove the old one was its own (several
+  replicas may share a PostgreSQL database), so there the heartbeat decides, within
+  ``STALE_AFTER_S``;
 - written without a boot id (rows of code before schema 3): the old rule, no write for
   ``LEGACY_STALE_S`` of the reader's clock.
 """
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import ColumnElement, Float, literal_column
 from sqlalchemy.sql.elements import Cast
@@ -92,14 +94,16 @@ def stream_status(
     updated_age_s: float,
     boot_id: str,
     live: Iterable[frozenset[LiveKey]],
+    gone: Callable[[str], bool] = lambda writer: False,
 ) -> StreamStatus:
     """What a turn stored as streaming is: ``STREAMING`` while its writer is there, else
     ``INTERRUPTED`` (see the module doc). ``live`` holds this process's live sets taken before
-    and after the read: a turn in either is live (it may have ended, or started, meanwhile)."""
+    and after the read: a turn in either is live (it may have ended, or started, meanwhile).
+    ``gone(writer)`` is a proof that another process has ended (chat_core/store_boots.py)."""
     if writer is None:
         stale = updated_age_s > LEGACY_STALE_S
     elif writer == boot_id:
         stale = not any(key in keys for keys in live)
     else:
-        stale = heartbeat_age_s is None or heartbeat_age_s > STALE_AFTER_S
+        stale = heartbeat_age_s is None or heartbeat_age_s > STALE_AFTER_S or gone(writer)
     return StreamStatus.INTERRUPTED if stale else StreamStatus.STREAMING

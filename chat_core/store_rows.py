@@ -64,10 +64,18 @@ class Judge:
         before: frozenset[LiveKey],
         after_of: Callable[[], frozenset[LiveKey]],
         now: float,
+        gone: Callable[[str], bool] = lambda writer: False,
     ) -> None:
         self.boot_id, self.now = boot_id, now
         self._before, self._after_of = before, after_of
         self._after: frozenset[LiveKey] | None = None
+        self._gone, self._proofs = gone, dict[str, bool]()
+
+    def gone(self, writer: str) -> bool:
+        """``gone`` once per writer and read."""
+        if writer not in self._proofs:
+            self._proofs[writer] = self._gone(writer)
+        return self._proofs[writer]
 
     def status(self, row: RowMapping, status: StreamStatus) -> StreamStatus:
         if status is not StreamStatus.STREAMING:
@@ -81,6 +89,7 @@ class Judge:
             updated_age_s=self.now - row["updated_at"],
             boot_id=self.boot_id,
             live=(self._before, self._after),
+            gone=self.gone,
         )
 
 

@@ -227,7 +227,7 @@ class AnswerSaver:
     def start(self) -> None:
         """Save the answer as "streaming" (no text yet, or what is there), as a live answer of
         this process from now until its final write landed."""
-        self._writer.store.live.add(self._chat_id, self._turn.id)
+        self._writer.store.streams(self._chat_id, self._turn.id)
         self._save(
             replace(self._turn, status=StreamStatus.STREAMING, updated_at=self._wall_clock())
         )

@@ -9,6 +9,7 @@ from contextlib import AbstractContextManager
 
 from sqlalchemy import Connection, and_, select, update
 
+from chat_core.store_boots import BootLocks
 from chat_core.store_live import LiveTurns, db_now
 from chat_core.store_rows import Judge, owned_chat, turn_columns, turn_from_row
 from chat_core.store_schema import answer_metrics, turns
@@ -22,6 +23,8 @@ class StreamingTurns:
     backend: str
     boot_id: str
     live: LiveTurns
+    boot_locks: BootLocks | None
+    """SQLite only: proof that another process ended (chat_core/store_boots.py)."""
 
     def _connect(self) -> AbstractContextManager[Connection]:
         raise NotImplementedError
@@ -33,7 +36,16 @@ class StreamingTurns:
             self.live.snapshot(),
             self.live.snapshot,
             time.time() if now is None else now,
+            gone=(lambda writer: False) if self.boot_locks is None else self.boot_locks.gone,
         )
+
+    def streams(self, chat_id: str, turn_id: str) -> None:
+        """This process streams answer ``turn_id`` of ``chat_id`` from now until its final
+        write landed (``AnswerSaver``): it counts as live, gets heartbeats, and on SQLite this
+        process holds its boot lock."""
+        if self.boot_locks is not None:
+            self.boot_locks.hold(self.boot_id)
+        self.live.add(chat_id, turn_id)
 
     def get_turn(
         self, owner: str, chat_id: str, turn_id: str, *, now: float | None = None

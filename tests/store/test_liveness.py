@@ -4,11 +4,16 @@ process" is another ``Store`` on the same database with its own boot id and live
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
+from chat_core import store_live
 from chat_core.store import Store
 from chat_core.store_live import LiveTurns, stream_status
 from chat_core.store_saver import AnswerSaver, WriteBehind
@@ -205,3 +210,33 @@ def test_upgrading_to_schema_3_keeps_chats_and_reads_old_streaming_rows_by_their
             assert conn.execute(text("SELECT version FROM streamchat_schema")).scalar() == 3
     finally:
         upgraded.close()
+
+
+def test_on_sqlite_an_answer_of_a_killed_server_reads_interrupted_at_once_after_a_restart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'chats.db'}"
+    # Heartbeats never go stale here: only the dead process's free boot lock can decide.
+    monkeypatch.setattr(store_live, "STALE_AFTER_S", float("inf"))
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.store.store_process", url, ME, "stream"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        chat_id = server.stdout.readline().strip()
+        restarted = _process(url, "after-the-restart")
+        assert _status(restarted, chat_id) is StreamStatus.STREAMING  # its server still runs
+        server.kill()  # a crash: no final save; the kernel drops its lock
+        server.wait(30)
+        stored = restarted.get_chat(ME, chat_id)
+        assert stored is not None
+        assert (stored.turns[-1].content, stored.turns[-1].status) == (
+            "Half an answer",
+            StreamStatus.INTERRUPTED,
+        )
+        restarted.close()
+    finally:
+        server.kill()
+        server.wait(30)
