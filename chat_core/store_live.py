@@ -1,4 +1,5 @@
-"""Whether a stored answer that reads "streaming" still has a writer, in this process or another.
+"""Whether a stored answer that reads "streaming" still has a writer, in this process or another
+(docs/design.md §33).
 
 Every process gets a boot id at import (``BOOT_ID``). An answer's saver (``AnswerSaver``) writes
 its turn with that id in ``turns.writer`` and registers the turn in its store's ``LiveTurns``

@@ -7,7 +7,7 @@
 - ``stored_answer(conv)``: the chat's last answer when the store says it streams with no
   answer of this process behind it (another server, the terminal chat): the chat page follows
   it from the store (``follow_stored``), re-reading it every ``FOLLOW_EVERY_S``, until it ends
-  or its writer is gone (chat_core/store_live.py: interrupted, with Retry).
+  or its writer is gone (interrupted, with Retry; docs/design.md §33).
 - ``render_setting()``: the sidebar's "Stop answers when I leave".
 """
 
