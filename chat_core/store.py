@@ -31,9 +31,9 @@ from chat_core.store_rows import (
     owned_chat,
     put_metrics,
     put_records,
-    turn_columns,
     turn_from_row,
     turn_records,
+    turns_select,
     write_values,
 )
 from chat_core.store_schema import (
@@ -202,16 +202,7 @@ class Store(AnswerRecords, StreamingTurns):
             if chat is None or chat["deleted_at"] is not None:
                 return None
             rows = conn.execute(
-                select(*turn_columns(self.backend), answer_metrics.c.data)
-                .select_from(
-                    turns.outerjoin(
-                        answer_metrics,
-                        and_(
-                            answer_metrics.c.chat_id == turns.c.chat_id,
-                            answer_metrics.c.turn_id == turns.c.id,
-                        ),
-                    )
-                )
+                turns_select(self.backend)
                 .where(turns.c.chat_id == chat_id)
                 .order_by(turns.c.seq, turns.c.created_at)
             ).all()

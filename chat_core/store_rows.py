@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, delete, select, update
+from sqlalchemy import Connection, RowMapping, Select, and_, delete, select, update
 
 from chat_core.parts import Attachment
 from chat_core.store_live import LiveKey, db_now, stream_status
@@ -47,9 +47,19 @@ def write_values(turn: StoredTurn, dialect: str) -> dict[str, Any]:
     return values
 
 
-def turn_columns(dialect: str) -> tuple[Any, ...]:
-    """What ``turn_from_row`` reads: the turn's columns and its heartbeat's age in seconds."""
-    return (*turns.c, (db_now(dialect) - turns.c.heartbeat_at).label("heartbeat_age"))
+def turns_select(dialect: str) -> Select[Any]:
+    """What ``turn_from_row`` reads (add a ``where``): each turn's columns, its heartbeat's age
+    in seconds and its metrics (``data``, None for a turn without)."""
+    age = (db_now(dialect) - turns.c.heartbeat_at).label("heartbeat_age")
+    return select(*turns.c, age, answer_metrics.c.data).select_from(
+        turns.outerjoin(
+            answer_metrics,
+            and_(
+                answer_metrics.c.chat_id == turns.c.chat_id,
+                answer_metrics.c.turn_id == turns.c.id,
+            ),
+        )
+    )
 
 
 class Judge:

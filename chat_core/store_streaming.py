@@ -7,12 +7,12 @@ from __future__ import annotations
 import time
 from contextlib import AbstractContextManager
 
-from sqlalchemy import Connection, and_, select, update
+from sqlalchemy import Connection, and_, update
 
 from chat_core.store_boots import BootLocks
 from chat_core.store_live import LiveTurns, db_now
-from chat_core.store_rows import Judge, owned_chat, turn_columns, turn_from_row
-from chat_core.store_schema import answer_metrics, turns
+from chat_core.store_rows import Judge, owned_chat, turn_from_row, turns_select
+from chat_core.store_schema import turns
 from chat_core.store_types import StoredTurn
 from chat_core.types import StreamStatus
 
@@ -59,17 +59,9 @@ class StreamingTurns:
             if chat is None or chat["deleted_at"] is not None:
                 return None
             row = conn.execute(
-                select(*turn_columns(self.backend), answer_metrics.c.data)
-                .select_from(
-                    turns.outerjoin(
-                        answer_metrics,
-                        and_(
-                            answer_metrics.c.chat_id == turns.c.chat_id,
-                            answer_metrics.c.turn_id == turns.c.id,
-                        ),
-                    )
+                turns_select(self.backend).where(
+                    and_(turns.c.chat_id == chat_id, turns.c.id == turn_id)
                 )
-                .where(and_(turns.c.chat_id == chat_id, turns.c.id == turn_id))
             ).first()
         return None if row is None else turn_from_row(row._mapping, judge)
 

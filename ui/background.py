@@ -28,7 +28,7 @@ from ui.messages import AVATARS, STATUS_BADGES, message_key, show_markdown
 
 FOLLOW_EVERY_S = 1.0
 """How often a page re-reads an answer that streams in another process (one small query)."""
-ELSEWHERE_NOTE = "Streaming on another server; this page follows it."
+ELSEWHERE_NOTE = "Streaming in another server process; this page follows it as it is saved."
 
 STOP_ON_LEAVE = "stop_answers_on_leave"
 """Session key of the "Stop answers when I leave" setting (off: answers finish and are saved)."""

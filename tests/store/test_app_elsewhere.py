@@ -6,7 +6,6 @@ is gone. "Another process" is another ``Store`` on the same database with its ow
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -35,15 +34,6 @@ METRICS = StreamMetrics(
     input_tokens=5,
     output_tokens=12,
 ).to_dict(timeline=True)
-
-
-@pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path / 'chats.db'}"
-    monkeypatch.setenv("STREAMCHAT_DATABASE_URL", url)
-    monkeypatch.setenv("STREAMCHAT_DEMO_TTFT_S", "0")
-    monkeypatch.setenv("STREAMCHAT_DEMO_CHUNKS_PER_S", "0")
-    return url
 
 
 class OtherProcess:

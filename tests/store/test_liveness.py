@@ -7,7 +7,8 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -66,103 +67,84 @@ def _age_heartbeat(store: Store, chat_id: str, seconds: float) -> None:
         )
 
 
-def test_an_answer_streaming_in_another_process_is_live_for_everyone(store_url: str) -> None:
+@dataclass
+class Processes:
+    """Two processes on one database; ``one`` has a chat and a writer to answer in it."""
+
+    one: Store
+    two: Store
+    chat_id: str
+    writer: WriteBehind
+
+
+@pytest.fixture(name="p")
+def processes(store_url: str) -> Iterator[Processes]:
     one, two = _process(store_url, "one"), _process(store_url, "two")
     chat = one.create_chat(ME)
     assert chat is not None
-    writer = WriteBehind(one)
-    _streaming(writer, chat.id)
-    try:
-        assert _status(one, chat.id) is StreamStatus.STREAMING
-        assert _status(two, chat.id) is StreamStatus.STREAMING
-        # The heartbeat's age is read by the database's clock: a reader whose own clock is an
-        # hour ahead still sees a live answer.
-        assert _status(two, chat.id, now=time.time() + 3600) is StreamStatus.STREAMING
-    finally:
-        writer.close()
-        one.close()
-        two.close()
+    found = Processes(one, two, chat.id, WriteBehind(one))
+    yield found
+    found.writer.close()
+    one.close()
+    two.close()
 
 
-def test_a_silent_answer_keeps_beating_without_a_write_of_its_text(store_url: str) -> None:
-    one, two = _process(store_url, "one"), _process(store_url, "two")
-    chat = one.create_chat(ME)
-    assert chat is not None
-    writer = WriteBehind(one, heartbeat_s=0.05)
-    saver = _streaming(writer, chat.id)
-    try:
-        first = _heartbeat_at(two, chat.id)
-        _until(lambda: _heartbeat_at(two, chat.id) > first)  # the model thinks silently
-        assert saver.writes == 1
-        assert _status(two, chat.id) is StreamStatus.STREAMING
-    finally:
-        writer.close()
-        one.close()
-        two.close()
+def test_an_answer_streaming_in_another_process_is_live_for_everyone(p: Processes) -> None:
+    _streaming(p.writer, p.chat_id)
+    assert _status(p.one, p.chat_id) is StreamStatus.STREAMING
+    assert _status(p.two, p.chat_id) is StreamStatus.STREAMING
+    # The heartbeat's age is read by the database's clock: a reader whose own clock is an
+    # hour ahead still sees a live answer.
+    assert _status(p.two, p.chat_id, now=time.time() + 3600) is StreamStatus.STREAMING
 
 
-def test_an_answer_whose_process_stopped_beating_reads_interrupted(store_url: str) -> None:
-    one, two = _process(store_url, "one"), _process(store_url, "two")
-    chat = one.create_chat(ME)
-    assert chat is not None
-    writer = WriteBehind(one)
-    _streaming(writer, chat.id)
-    writer.close()
-    one.close()  # the process is gone: no more heartbeats
-    _age_heartbeat(two, chat.id, 60.0)
-    try:
-        stored = two.get_chat(ME, chat.id)
-        assert stored is not None
-        assert stored.turns[-1].status is StreamStatus.INTERRUPTED
-        # A restarted server is a new boot: the heartbeat decides for it too.
-        restarted = _process(store_url, "one-again")
-        assert _status(restarted, chat.id) is StreamStatus.INTERRUPTED
-        restarted.close()
-    finally:
-        two.close()
+def test_a_silent_answer_keeps_beating_without_a_write_of_its_text(p: Processes) -> None:
+    p.writer.heartbeat_s = 0.05
+    saver = _streaming(p.writer, p.chat_id)
+    first = _heartbeat_at(p.two, p.chat_id)
+    _until(lambda: _heartbeat_at(p.two, p.chat_id) > first)  # the model thinks silently
+    assert saver.writes == 1
+    assert _status(p.two, p.chat_id) is StreamStatus.STREAMING
+
+
+def test_an_answer_whose_process_stopped_beating_reads_interrupted(
+    p: Processes, store_url: str
+) -> None:
+    _streaming(p.writer, p.chat_id)
+    p.writer.close()  # the process is gone: no more heartbeats
+    _age_heartbeat(p.two, p.chat_id, 60.0)
+    assert _status(p.two, p.chat_id) is StreamStatus.INTERRUPTED
+    # A restarted server is a new boot: the heartbeat decides for it too.
+    restarted = _process(store_url, "one-again")
+    assert _status(restarted, p.chat_id) is StreamStatus.INTERRUPTED
+    restarted.close()
 
 
 def test_an_answer_of_this_process_that_no_saver_streams_reads_interrupted_at_once(
-    store_url: str,
+    p: Processes,
 ) -> None:
-    one, two = _process(store_url, "one"), _process(store_url, "two")
-    chat = one.create_chat(ME)
-    assert chat is not None
-    writer = WriteBehind(one)
-    _streaming(writer, chat.id)
-    writer.close()
+    _streaming(p.writer, p.chat_id)
+    p.writer.close()
     # Its saver is gone without its final write (say its thread died): this process knows at
     # once; another process still sees a fresh heartbeat and waits for it to go stale.
-    one.live.discard(chat.id, "answer1")
-    try:
-        assert _status(one, chat.id) is StreamStatus.INTERRUPTED
-        assert _status(two, chat.id) is StreamStatus.STREAMING
-    finally:
-        one.close()
-        two.close()
+    p.one.live.discard(p.chat_id, "answer1")
+    assert _status(p.one, p.chat_id) is StreamStatus.INTERRUPTED
+    assert _status(p.two, p.chat_id) is StreamStatus.STREAMING
 
 
 def test_a_finished_answer_leaves_the_live_set_when_its_final_write_landed(
-    store_url: str,
+    p: Processes,
 ) -> None:
-    one, two = _process(store_url, "one"), _process(store_url, "two")
-    chat = one.create_chat(ME)
-    assert chat is not None
-    writer = WriteBehind(one)
-    saver = _streaming(writer, chat.id)
-    assert one.live
+    saver = _streaming(p.writer, p.chat_id)
+    assert p.one.live
     saver.update("Hello world")
     saver.finish("Hello world", StreamStatus.COMPLETE, finish_reason="stop")
-    assert writer.close()
-    try:
-        assert not one.live
-        for reader in (one, two):
-            stored = reader.get_turn(ME, chat.id, "answer1")
-            assert stored is not None
-            assert (stored.content, stored.status) == ("Hello world", StreamStatus.COMPLETE)
-    finally:
-        one.close()
-        two.close()
+    assert p.writer.close()
+    assert not p.one.live
+    for reader in (p.one, p.two):
+        stored = reader.get_turn(ME, p.chat_id, "answer1")
+        assert stored is not None
+        assert (stored.content, stored.status) == ("Hello world", StreamStatus.COMPLETE)
 
 
 def test_get_turn_reads_one_turn_of_the_owners_chat_only(store: Store) -> None:
