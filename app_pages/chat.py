@@ -81,7 +81,10 @@ def _chat_page() -> None:
             getattr(st, kind)(text)
 
     # An answer still running for this chat (a reload mid-answer) is drawn live by the fragment.
-    following = background.running_answer(conv) is not None
+    # Or one streaming in another process, which the fragment follows from the store.
+    following = (
+        background.running_answer(conv) is not None or background.stored_answer(conv) is not None
+    )
     if not following and conv.turns and conv.turns[-1].status == StreamStatus.STREAMING:
         state.settle()  # it ended here after the chat was read: the final answer, not the partial
     end = len(conv.turns) - following
@@ -149,12 +152,12 @@ def _live(drawn: int, new_entry: chat_list_sidebar.NewEntrySlot | None) -> None:
     streaming = prompt is not None or answer_again
 
     follow = None if streaming else background.running_answer(conv)
-    if follow is None and conv.turns and conv.turns[-1].status == StreamStatus.STREAMING:
+    elsewhere = None if streaming or follow is not None else background.stored_answer(conv)
+    following = follow is not None or elsewhere is not None
+    if not following and conv.turns and conv.turns[-1].status == StreamStatus.STREAMING:
         state.settle()  # the answer the full run saw running ended meanwhile: take its result
     welcome = st.empty()
-    render_history(
-        conv.turns[drawn : len(conv.turns) - (follow is not None)], on_retry=actions.retry
-    )
+    render_history(conv.turns[drawn : len(conv.turns) - following], on_retry=actions.retry)
     if too_long:
         st.warning(
             f"That message is longer than {MAX_PROMPT_CHARS:,} characters, so it was not "
@@ -188,6 +191,8 @@ def _live(drawn: int, new_entry: chat_list_sidebar.NewEntrySlot | None) -> None:
             st.rerun(scope="app")
     elif follow is not None:
         follow_answer(conv.turns[-1], follow, on_retry=actions.retry)
+    elif elsewhere is not None:
+        background.follow_stored(elsewhere)
     elif not conv.turns:
         with welcome.container():
             _welcome()

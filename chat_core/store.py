@@ -18,11 +18,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, func, select, update
 
+from chat_core.store_boots import BootLocks
 from chat_core.store_engine import display_url, make_engine, translated
+from chat_core.store_live import BOOT_ID, LIVE, LiveTurns
 from chat_core.store_records import AnswerRecords
 from chat_core.store_rows import (
     owned_chat,
@@ -30,7 +33,8 @@ from chat_core.store_rows import (
     put_records,
     turn_from_row,
     turn_records,
-    turn_values,
+    turns_select,
+    write_values,
 )
 from chat_core.store_schema import (
     answer_metrics,
@@ -41,6 +45,7 @@ from chat_core.store_schema import (
     turns,
 )
 from chat_core.store_search import search_chats
+from chat_core.store_streaming import StreamingTurns
 from chat_core.store_types import (
     ChatSummary,
     SearchHit,
@@ -60,13 +65,26 @@ UNDO_WINDOW_S = 24 * 3600.0
 """A deleted chat stays restorable (``undo_delete``) this long before ``purge_deleted``."""
 
 
-class Store(AnswerRecords):
+class Store(AnswerRecords, StreamingTurns):
     """One chat database. Create with ``Store(url)``; the schema is created or upgraded on the
-    first call (and retried on the next call if the database was down)."""
+    first call (and retried on the next call if the database was down). ``boot_id`` and
+    ``live`` say which process this is and which answers it streams (chat_core/store_live.py;
+    tests pass their own to play another process)."""
 
-    def __init__(self, url: str, *, engine: Engine | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        engine: Engine | None = None,
+        boot_id: str = BOOT_ID,
+        live: LiveTurns = LIVE,
+    ) -> None:
+        self.boot_id = boot_id
+        self.live = live
         self._engine = engine or make_engine(url)
         self.backend = self._engine.dialect.name
+        file = self._engine.url.database if self.backend == "sqlite" else None
+        self.boot_locks = BootLocks(Path(file)) if file and file != ":memory:" else None
         self.display_url = display_url(url)
         self._ready = False
         self._ready_lock = threading.Lock()
@@ -176,30 +194,21 @@ class Store(AnswerRecords):
 
     def get_chat(self, owner: str, chat_id: str, *, now: float | None = None) -> StoredChat | None:
         """The chat with every turn in order (and each answer's metrics), or ``None`` for an
-        unknown, malformed, deleted or other owner's id. A turn still "streaming" that no
-        process has written for ``STALE_STREAMING_S`` reads as ``interrupted``."""
-        at = time.time() if now is None else now
+        unknown, malformed, deleted or other owner's id. A turn still "streaming" whose writer
+        is gone reads as ``interrupted`` (chat_core/store_live.py)."""
+        judge = self.judge(now)
         with self._connect() as conn:
             chat = owned_chat(conn, owner, chat_id)
             if chat is None or chat["deleted_at"] is not None:
                 return None
             rows = conn.execute(
-                select(turns, answer_metrics.c.data)
-                .select_from(
-                    turns.outerjoin(
-                        answer_metrics,
-                        and_(
-                            answer_metrics.c.chat_id == turns.c.chat_id,
-                            answer_metrics.c.turn_id == turns.c.id,
-                        ),
-                    )
-                )
+                turns_select(self.backend)
                 .where(turns.c.chat_id == chat_id)
                 .order_by(turns.c.seq, turns.c.created_at)
             ).all()
             ratings, files = turn_records(conn, chat_id)
         summary = ChatSummary(chat["id"], chat["title"], chat["created_at"], chat["updated_at"])
-        stored = (turn_from_row(r._mapping, at) for r in rows)
+        stored = (turn_from_row(r._mapping, judge) for r in rows)
         return StoredChat(
             summary,
             chat["system"],
@@ -297,7 +306,7 @@ class Store(AnswerRecords):
             chat = owned_chat(conn, owner, chat_id)
             if chat is None:
                 return False
-            values = turn_values(turn)
+            values = write_values(turn, self.backend)
             key = and_(turns.c.chat_id == chat_id, turns.c.id == turn.id)
             found = conn.execute(update(turns).where(key).values(**values))
             if not found.rowcount:
@@ -323,29 +332,6 @@ class Store(AnswerRecords):
                 chat_values["title"] = title_from_prompt(turn.content)
             conn.execute(update(chats).where(chats.c.id == chat_id).values(**chat_values))
         return True
-
-    def update_streaming_turn(
-        self,
-        owner: str,
-        chat_id: str,
-        turn_id: str,
-        content: str,
-        *,
-        reasoning: str = "",
-        now: float | None = None,
-    ) -> bool:
-        """The text so far of an answer that is still streaming (one small UPDATE)."""
-        at = time.time() if now is None else now
-        if not is_chat_id(chat_id):
-            return False
-        owned = select(chats.c.id).where(and_(chats.c.id == chat_id, chats.c.owner == owner))
-        with self._connect() as conn:
-            result = conn.execute(
-                update(turns)
-                .where(and_(turns.c.chat_id.in_(owned), turns.c.id == turn_id))
-                .values(content=content, reasoning=reasoning, updated_at=at)
-            )
-        return bool(result.rowcount)
 
     def delete_turns(self, owner: str, chat_id: str, turn_ids: list[str]) -> int:
         """Remove turns (e.g. an answer that Regenerate replaced); returns how many went."""

@@ -112,6 +112,30 @@ def memory_turn(stored: StoredTurn) -> Turn:
     return turn
 
 
+FOLLOWED_FIELDS = (
+    "content",
+    "reasoning",
+    "status",
+    "metrics",
+    "error",
+    "error_kind",
+    "finish_reason",
+    "provider",
+    "model",
+    "cost",
+    "answered",
+)
+"""What an answer streaming elsewhere changes in the store while a page follows it."""
+
+
+def refresh_turn(turn: Turn, stored: StoredTurn) -> None:
+    """Bring the in-memory ``turn`` up to the stored answer it shows (text so far, then status,
+    metrics and cost at its end); its other answer versions and feedback stay as they are."""
+    fresh = memory_turn(stored)
+    for name in FOLLOWED_FIELDS:
+        setattr(turn, name, getattr(fresh, name))
+
+
 def to_conversation(chat: StoredChat, *, default_system: str | None = None) -> Conversation:
     """A ``Conversation`` holding the stored chat's system prompt and turns."""
     system = chat.system if chat.system is not None else default_system

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, delete, select, update
+from sqlalchemy import Connection, RowMapping, Select, and_, delete, select, update
 
 from chat_core.parts import Attachment
+from chat_core.store_live import LiveKey, db_now, stream_status
 from chat_core.store_schema import answer_metrics, attachments, chats, feedback, turns
-from chat_core.store_types import STALE_STREAMING_S, StoredTurn, is_chat_id, new_turn_id
+from chat_core.store_types import StoredTurn, is_chat_id, new_turn_id
 from chat_core.types import StreamStatus
 
 
@@ -33,7 +34,73 @@ def turn_values(turn: StoredTurn) -> dict[str, Any]:
         "error_kind": turn.error_kind,
         "updated_at": turn.updated_at,
         "extras": None if not turn.extras else json.dumps(turn.extras),
+        "writer": turn.writer if turn.status is StreamStatus.STREAMING else None,
     }
+
+
+def write_values(turn: StoredTurn, dialect: str) -> dict[str, Any]:
+    """``turn_values`` plus the heartbeat of a streaming answer that has a writer (now, by the
+    database's clock; chat_core/store_live.py)."""
+    values = turn_values(turn)
+    streaming = turn.status is StreamStatus.STREAMING and turn.writer is not None
+    values["heartbeat_at"] = db_now(dialect) if streaming else None
+    return values
+
+
+def turns_select(dialect: str) -> Select[Any]:
+    """What ``turn_from_row`` reads (add a ``where``): each turn's columns, its heartbeat's age
+    in seconds and its metrics (``data``, None for a turn without)."""
+    age = (db_now(dialect) - turns.c.heartbeat_at).label("heartbeat_age")
+    return select(*turns.c, age, answer_metrics.c.data).select_from(
+        turns.outerjoin(
+            answer_metrics,
+            and_(
+                answer_metrics.c.chat_id == turns.c.chat_id,
+                answer_metrics.c.turn_id == turns.c.id,
+            ),
+        )
+    )
+
+
+class Judge:
+    """Decides, for the rows of one read, whether a turn stored as streaming still has a
+    writer (``chat_core.store_live.stream_status``). ``before`` is this process's live set
+    taken before the read; ``after_of`` gives it after the read (called on first need).
+    Mutable (it keeps that second snapshot); one per read."""
+
+    def __init__(
+        self,
+        boot_id: str,
+        before: frozenset[LiveKey],
+        after_of: Callable[[], frozenset[LiveKey]],
+        now: float,
+        gone: Callable[[str], bool] = lambda writer: False,
+    ) -> None:
+        self.boot_id, self.now = boot_id, now
+        self._before, self._after_of = before, after_of
+        self._after: frozenset[LiveKey] | None = None
+        self._gone, self._proofs = gone, dict[str, bool]()
+
+    def gone(self, writer: str) -> bool:
+        """``gone`` once per writer and read."""
+        if writer not in self._proofs:
+            self._proofs[writer] = self._gone(writer)
+        return self._proofs[writer]
+
+    def status(self, row: RowMapping, status: StreamStatus) -> StreamStatus:
+        if status is not StreamStatus.STREAMING:
+            return status
+        if self._after is None:
+            self._after = self._after_of()
+        return stream_status(
+            key=(row["chat_id"], row["id"]),
+            writer=row["writer"],
+            heartbeat_age_s=row["heartbeat_age"],
+            updated_age_s=self.now - row["updated_at"],
+            boot_id=self.boot_id,
+            live=(self._before, self._after),
+            gone=self.gone,
+        )
 
 
 def put_records(conn: Connection, chat_id: str, turn: StoredTurn) -> None:
@@ -127,13 +194,12 @@ def put_metrics(conn: Connection, owner: str, chat_id: str, turn: StoredTurn) ->
     )
 
 
-def turn_from_row(row: RowMapping, now: float) -> StoredTurn:
+def turn_from_row(row: RowMapping, judge: Judge) -> StoredTurn:
     try:
         status = StreamStatus(row["status"])
     except ValueError:
         status = StreamStatus.OTHER
-    if status is StreamStatus.STREAMING and now - row["updated_at"] > STALE_STREAMING_S:
-        status = StreamStatus.INTERRUPTED
+    status = judge.status(row, status)
     data = row["data"]
     return StoredTurn(
         id=row["id"],
@@ -150,6 +216,7 @@ def turn_from_row(row: RowMapping, now: float) -> StoredTurn:
         error_kind=row["error_kind"],
         metrics=None if data is None else json.loads(data),
         extras=None if not row["extras"] else json.loads(row["extras"]),
+        writer=row["writer"],
     )
 
 

@@ -8,8 +8,11 @@ first turn and the latest text of an answer wins. When the store is unavailable 
 everything and retries with backoff; ``last_error`` tells the page to show a warning.
 
 ``AnswerSaver`` saves one streaming answer: at its start, at most every ``interval_s`` while text
-arrives (and at least every ``heartbeat_s`` so a live answer is never taken for a dead one), and
-at its end with status, finish reason, error and metrics. Never a write per chunk.
+arrives, and at its end with status, finish reason, error and metrics. Never a write per chunk.
+From its start until its final write landed the answer is in its store's ``LiveTurns``, and the
+``WriteBehind`` thread touches its heartbeat every ``heartbeat_s`` (first in the queue), text or
+no text (a model thinking silently), so no reader takes a live answer for one whose writer is
+gone (chat_core/store_live.py).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from dataclasses import replace
 from typing import Any
 
 from chat_core.store import Store
+from chat_core.store_live import HEARTBEAT_S
 from chat_core.store_types import StoredTurn, StoreUnavailable
 from chat_core.types import StreamStatus
 
@@ -32,15 +36,25 @@ log = logging.getLogger(__name__)
 Write = Callable[[Store], object]
 Clock = Callable[[], float]
 
+BEAT = ("heartbeat",)
+"""The queue key of the heartbeat write."""
+
 
 class WriteBehind:
     """Pending writes for one ``Store``, applied in order by a daemon thread. Mutable and
     thread-safe; ``close()`` is idempotent."""
 
     def __init__(
-        self, store: Store, *, min_backoff_s: float = 0.5, max_backoff_s: float = 30.0
+        self,
+        store: Store,
+        *,
+        min_backoff_s: float = 0.5,
+        max_backoff_s: float = 30.0,
+        heartbeat_s: float = HEARTBEAT_S,
     ) -> None:
         self.store = store
+        self.heartbeat_s = heartbeat_s
+        self._next_beat = 0.0
         self._min_backoff_s = min_backoff_s
         self._max_backoff_s = max_backoff_s
         self._cond = threading.Condition()
@@ -92,12 +106,28 @@ class WriteBehind:
             self._cond.notify_all()
         return flushed
 
+    def _queue_beat(self) -> float | None:
+        """Put the heartbeat first in the queue if one is due; returns how long until the
+        next one (None: no live answer, no heartbeat). Call with the lock held."""
+        if not self.store.live:
+            return None
+        now = time.monotonic()
+        if now >= self._next_beat:
+            self._next_beat = now + self.heartbeat_s
+            if BEAT not in self._queue:
+                self._queue[BEAT] = lambda store: store.heartbeat()
+            self._queue.move_to_end(BEAT, last=False)
+        return self._next_beat - now
+
     def _work(self) -> None:
         backoff = self._min_backoff_s
         while True:
             with self._cond:
-                while not self._queue and not self._closed:
-                    self._cond.wait()
+                while True:
+                    wait = self._queue_beat()
+                    if self._queue or self._closed:
+                        break
+                    self._cond.wait(wait)
                 if not self._queue:
                     return
                 key, write = self._queue.popitem(last=False)
@@ -155,16 +185,14 @@ class AnswerSaver:
         turn: StoredTurn,
         *,
         interval_s: float = 2.0,
-        heartbeat_s: float = 10.0,
         clock: Clock = time.monotonic,
         wall_clock: Clock = time.time,
     ) -> None:
         self._writer = writer
         self._owner = owner
         self._chat_id = chat_id
-        self._turn = turn
+        self._turn = replace(turn, writer=writer.store.boot_id)
         self._interval_s = interval_s
-        self._heartbeat_s = heartbeat_s
         self._clock = clock
         self._wall_clock = wall_clock
         self._last_write_at = float("-inf")
@@ -176,31 +204,42 @@ class AnswerSaver:
     def turn(self) -> StoredTurn:
         return self._turn
 
-    def _save(self, turn: StoredTurn) -> None:
+    def _save(self, turn: StoredTurn, *, final: bool = False) -> None:
         self._turn = turn
         self._last_write_at = self._clock()
         self.writes += 1
         owner, chat_id = self._owner, self._chat_id
-        self._writer.submit(
-            ("turn", chat_id, turn.id), lambda store: store.save_turn(owner, chat_id, turn)
-        )
+
+        def write(store: Store) -> None:
+            try:
+                store.save_turn(owner, chat_id, turn)
+            except StoreUnavailable:
+                raise  # retried later: the answer stays live until it lands
+            except Exception:
+                if final:  # dropped for good (WriteBehind logs it): nothing will land
+                    store.live.discard(chat_id, turn.id)
+                raise
+            if final:
+                store.live.discard(chat_id, turn.id)
+
+        self._writer.submit(("turn", chat_id, turn.id), write)
 
     def start(self) -> None:
-        """Save the answer as "streaming" (no text yet, or what is there)."""
+        """Save the answer as "streaming" (no text yet, or what is there), as a live answer of
+        this process from now until its final write landed."""
+        self._writer.store.streams(self._chat_id, self._turn.id)
         self._save(
             replace(self._turn, status=StreamStatus.STREAMING, updated_at=self._wall_clock())
         )
 
     def update(self, text: str, reasoning: str = "") -> bool:
-        """The text so far; saved when ``interval_s`` passed and it changed, or when
-        ``heartbeat_s`` passed. Returns whether a save was queued."""
+        """The text so far; saved when ``interval_s`` passed and it changed (the heartbeat is
+        the ``WriteBehind``'s). Returns whether a save was queued."""
         if self._finished:
             return False
-        since = self._clock() - self._last_write_at
-        if since < self._interval_s:
+        if self._clock() - self._last_write_at < self._interval_s:
             return False
-        unchanged = text == self._turn.content and reasoning == self._turn.reasoning
-        if unchanged and since < self._heartbeat_s:
+        if text == self._turn.content and reasoning == self._turn.reasoning:
             return False
         self._save(
             replace(self._turn, content=text, reasoning=reasoning, updated_at=self._wall_clock())
@@ -233,7 +272,8 @@ class AnswerSaver:
                 error_kind=error_kind,
                 metrics=metrics,
                 updated_at=self._wall_clock(),
-            )
+            ),
+            final=True,
         )
         return True
 

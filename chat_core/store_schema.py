@@ -74,6 +74,10 @@ turns = Table(
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
     Column("extras", Text, nullable=True),  # v2: JSON of cost, answer versions, "answered"
+    # v3: the boot id of the process streaming the answer, and its last heartbeat by the
+    # database's clock (chat_core/store_live.py).
+    Column("writer", String(40), nullable=True),
+    Column("heartbeat_at", Float, nullable=True),
     PrimaryKeyConstraint("chat_id", "id"),
     ForeignKeyConstraint(["chat_id"], ["chats.id"], ondelete="CASCADE"),
 )
@@ -161,7 +165,9 @@ def _v1(conn: Connection) -> None:
         conn.execute(text(statement))
 
 
-_V2_COLUMNS = {
+ColumnKinds = dict[str, dict[str, str]]
+
+_V2_COLUMNS: ColumnKinds = {
     "turns": {"extras": "TEXT"},
     "attachments": {
         "data": "{blob}",
@@ -177,9 +183,14 @@ def _v2(conn: Connection) -> None:
     (``turns.extras``, JSON) and the attached files themselves (``attachments.data``, with
     image size and order; feedback already had its table). ``_v1`` builds its tables from ``metadata``, which already has
     these columns on a new database, so only the missing ones are added."""
+    _add_columns(conn, _V2_COLUMNS)
+
+
+def _add_columns(conn: Connection, wanted: ColumnKinds) -> None:
+    """``ALTER TABLE … ADD COLUMN`` for each column of ``wanted`` a table lacks."""
     blob = "BLOB" if conn.dialect.name == "sqlite" else "BYTEA"
     inspector = inspect(conn)
-    for table, columns in _V2_COLUMNS.items():
+    for table, columns in wanted.items():
         present = {c["name"] for c in inspector.get_columns(table)}
         for name, kind in columns.items():
             if name not in present:
@@ -188,7 +199,13 @@ def _v2(conn: Connection) -> None:
                 )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2)
+def _v3(conn: Connection) -> None:
+    """Which process streams an answer and its heartbeat, so a reader can tell a live answer
+    from one whose writer is gone (``turns.writer``, ``turns.heartbeat_at``)."""
+    _add_columns(conn, {"turns": {"writer": "VARCHAR(40)", "heartbeat_at": "FLOAT"}})
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3)
 """``MIGRATIONS[i]`` upgrades version ``i`` to ``i + 1``; append, never edit a released step."""
 
 CURRENT_VERSION = len(MIGRATIONS)

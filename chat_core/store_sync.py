@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 
 SAVE_INTERVAL_S = 2.0
 HEARTBEAT_S = 10.0
-"""Under ``chat_core.store_types.STALE_STREAMING_S``: a live answer never reads as interrupted."""
+"""Under ``chat_core.store_live.LEGACY_STALE_S``: a streaming turn saved here (without a writer
+boot id) never reads as interrupted while this session still writes it."""
 Fingerprint = tuple[int, str, str, bool, str | None, int | None, bool, int]
 
 

@@ -25,10 +25,6 @@ UNTITLED = "New chat"
 """What the list shows for a chat whose title is still empty (no prompt yet)."""
 
 TITLE_MAX_CHARS = 60
-STALE_STREAMING_S = 30.0
-"""A turn still "streaming" in the database but not written for this long belongs to a process
-that went away (restart, crash): it reads as ``interrupted``. The ``AnswerSaver`` writes a
-running answer at least every 10 s, so a live answer never looks stale."""
 
 _CHAT_ID = re.compile(r"[A-Za-z0-9_-]{22}")
 
@@ -104,7 +100,9 @@ class StoredTurn:
     """One stored message; ``metrics`` is ``StreamMetrics.to_dict(timeline=True)`` or None.
     ``feedback`` is +1 (helpful), -1 (not helpful) or None; ``attachments`` the files of a
     prompt, bytes included; ``extras`` JSON-ready values without a column of their own (an
-    answer's ``cost``, its other ``versions`` and ``version``, ``answered``), or None."""
+    answer's ``cost``, its other ``versions`` and ``version``, ``answered``), or None.
+    ``writer`` is the boot id of the process streaming the answer (set by its ``AnswerSaver``;
+    None otherwise): see chat_core/store_live.py."""
 
     id: str
     role: str
@@ -122,6 +120,7 @@ class StoredTurn:
     feedback: int | None = None
     attachments: tuple[Attachment, ...] = ()
     extras: dict[str, Any] | None = None
+    writer: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

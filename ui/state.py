@@ -31,6 +31,9 @@ FLASH = "flash_messages"
 EARLIER = "earlier_pages"
 FULL_RUNS = "full_runs"
 FULL_RUNS_SEEN = "full_runs_seen"
+ELSEWHERE = "answers_elsewhere"
+"""Ids of stored answers that stream in another process, which the page follows from the store
+(ui/background.py): ``settle`` leaves them streaming."""
 
 SETTLE_WAIT_S = 0.5
 """How long a new run waits for a cancelled stream's worker to report its final result."""
@@ -175,8 +178,17 @@ def settle(timeout_s: float = SETTLE_WAIT_S) -> None:
         ended = answers_now.result_of(turn.id)
         if ended is not None:  # ended just now, after this page read the chat
             running.apply_result(turn, ended, reasoning=ended.reasoning, kept=None)
-        elif not answers_now.owns(turn.id):  # a running answer is followed, not stopped
-            turn.status = StreamStatus.STOPPED
+        elif not answers_now.owns(turn.id) and turn.id not in elsewhere():
+            turn.status = StreamStatus.STOPPED  # a running answer is followed, not stopped
+
+
+def elsewhere() -> set[str]:
+    """The session's ``ELSEWHERE`` set (changed in place)."""
+    found = st.session_state.get(ELSEWHERE)
+    if not isinstance(found, set):
+        found = set()
+        st.session_state[ELSEWHERE] = found
+    return found
 
 
 def _in_background(stream: ChatStream) -> bool:

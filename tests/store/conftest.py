@@ -92,3 +92,14 @@ def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database only (for the multi-process tests)."""
     with fresh_postgres() as url:
         yield url
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A SQLite file the app under ``AppTest`` (and the SSE API) stores its chats in, with the
+    demo model answering at once."""
+    url = f"sqlite:///{tmp_path / 'chats.db'}"
+    monkeypatch.setenv("STREAMCHAT_DATABASE_URL", url)
+    monkeypatch.setenv("STREAMCHAT_DEMO_TTFT_S", "0")
+    monkeypatch.setenv("STREAMCHAT_DEMO_CHUNKS_PER_S", "0")
+    return url

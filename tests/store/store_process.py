@@ -1,15 +1,21 @@
 """A second process using the store: ``python -m tests.store.store_process URL OWNER CMD [ARG]``.
 
 Commands: ``write TITLE`` (a chat with one prompt and one answer; prints its id), ``list``
-(prints the titles, newest first, as JSON), ``open ID`` (prints the messages as JSON).
+(prints the titles, newest first, as JSON), ``open ID`` (prints the messages as JSON),
+``stream`` (a chat whose answer streams "Half an answer" and never ends; prints the chat id
+once it is stored, then waits to be killed).
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import threading
 
 from chat_core.store import Store
+from chat_core.store_saver import AnswerSaver, WriteBehind
+from chat_core.store_types import StoredTurn
+from chat_core.types import StreamStatus
 
 
 def main(argv: list[str]) -> int:
@@ -24,6 +30,17 @@ def main(argv: list[str]) -> int:
             print(chat.id)
         elif command == "list":
             print(json.dumps([c.title for c in store.list_chats(owner)]))
+        elif command == "stream":
+            chat = store.create_chat(owner)
+            assert chat is not None
+            writer = WriteBehind(store)
+            turn = StoredTurn("answer1", "assistant", "", StreamStatus.STREAMING, 1.0, 1.0)
+            saver = AnswerSaver(writer, owner, chat.id, turn, interval_s=0.0)
+            saver.start()
+            saver.update("Half an answer")
+            assert writer.flush(30)
+            print(chat.id, flush=True)
+            threading.Event().wait()
         elif command == "open":
             chat_found = store.get_chat(owner, args[0])
             turns = [] if chat_found is None else [[t.role, t.content] for t in chat_found.turns]

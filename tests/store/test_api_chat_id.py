@@ -4,7 +4,6 @@ model gets the stored history; unknown or malformed ids are "Chat not found"."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 from starlette.applications import Starlette
@@ -19,15 +18,6 @@ from chat_core.store_types import LOCAL_OWNER, new_chat_id
 from chat_core.types import StreamStatus
 
 TOKEN = "t" * 32
-
-
-@pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path / 'chats.db'}"
-    monkeypatch.setenv("STREAMCHAT_DATABASE_URL", url)
-    monkeypatch.setenv("STREAMCHAT_DEMO_TTFT_S", "0")
-    monkeypatch.setenv("STREAMCHAT_DEMO_CHUNKS_PER_S", "0")
-    return url
 
 
 @pytest.fixture

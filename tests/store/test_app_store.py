@@ -3,23 +3,10 @@ and reopened by a new session (reload, second tab)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
 from chat_core.store import Store, open_store
 from chat_core.store_saver import writer_for
 from chat_core.store_types import LOCAL_OWNER
 from tests.app.conftest import messages, new_app, send
-
-
-@pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path / 'chats.db'}"
-    monkeypatch.setenv("STREAMCHAT_DATABASE_URL", url)
-    monkeypatch.setenv("STREAMCHAT_DEMO_TTFT_S", "0")
-    monkeypatch.setenv("STREAMCHAT_DEMO_CHUNKS_PER_S", "0")
-    return url
 
 
 def test_a_chat_on_the_page_is_stored_and_reopened_from_its_url(database: str) -> None:

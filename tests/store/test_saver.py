@@ -65,18 +65,20 @@ def test_streaming_answer_is_saved_at_start_every_two_seconds_and_at_the_end(
     assert final.metrics == metrics
 
 
-def test_silent_answer_is_still_touched_so_it_never_looks_dead(store: Store) -> None:
+def test_a_saver_saves_only_new_text_and_leaves_the_heartbeat_to_its_writer(
+    store: Store,
+) -> None:
     chat = store.create_chat(ME)
     assert chat is not None
     writer = WriteBehind(store)
     clock = FakeClock()
     saver = AnswerSaver(writer, ME, chat.id, _answer(), clock=clock)
     saver.start()
-    clock.now = 3.0
-    assert not saver.update("")  # nothing new after 3 s: no write
-    clock.now = 10.5
-    assert saver.update("")  # heartbeat
-    writer.close()
+    clock.now = 30.0
+    assert not saver.update("")  # nothing new: no write (tests/store/test_liveness.py beats)
+    assert saver.update("new")
+    saver.finish("new", StreamStatus.COMPLETE)
+    assert writer.close()
 
 
 def test_writes_wait_while_the_database_is_locked_and_land_when_it_is_free(

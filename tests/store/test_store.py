@@ -85,19 +85,6 @@ def test_open_chat_returns_turns_in_order_with_status_and_metrics(store: Store) 
     assert row["total_time"] == 1.5 and row["chat_id"] == chat.id and row["turn_id"] == answer.id
 
 
-def test_streaming_text_is_updated_in_place(store: Store) -> None:
-    chat = store.create_chat(ME)
-    assert chat is not None
-    turn = store.append_turn(ME, chat.id, "assistant", "", status=StreamStatus.STREAMING)
-    assert turn is not None
-    assert store.update_streaming_turn(ME, chat.id, turn.id, "partial text", reasoning="r")
-    opened = store.get_chat(ME, chat.id)
-    assert opened is not None and len(opened.turns) == 1
-    assert opened.turns[0].content == "partial text"
-    assert opened.turns[0].status is StreamStatus.STREAMING
-    assert not store.update_streaming_turn(YOU, chat.id, turn.id, "hijack")
-
-
 def test_answer_left_streaming_by_a_dead_process_reads_as_interrupted(store: Store) -> None:
     chat = store.create_chat(ME)
     assert chat is not None
