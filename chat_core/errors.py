@@ -10,6 +10,9 @@ as they are.
 
 from __future__ import annotations
 
+import traceback
+from pathlib import Path
+
 
 class ChatError(Exception):
     """Something went wrong producing an answer; ``user_message`` is safe to show as is."""
@@ -123,3 +126,31 @@ class AttachmentRefused(ChatError):
     that does not decode, or a kind the chosen model does not take. Nothing was sent."""
 
     kind = "attachment"
+
+
+_ROOT = Path(__file__).resolve().parent.parent
+"""The project's root: frames under it are named relative to it."""
+
+
+def _frame_name(frame: traceback.FrameSummary) -> str:
+    path = Path(frame.filename)
+    try:
+        shown = path.resolve().relative_to(_ROOT).as_posix()
+    except ValueError:  # a library: its last three path parts say which
+        shown = "/".join(path.parts[-3:])
+    return f"{shown}:{frame.lineno} in {frame.name}"
+
+
+def where_raised(exc: BaseException) -> str:
+    """One log line for an unexpected exception: its type and where it was raised, e.g.
+    ``"KeyError at chat_core/stream_worker.py:209 in _run"`` (plus ``", from <our frame>"``
+    when it was raised inside a library). Never the message — it can carry prompt text or a
+    key — and never a traceback, which must not reach a log."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return type(exc).__name__
+    text = f"{type(exc).__name__} at {_frame_name(frames[-1])}"
+    ours = [f for f in frames if Path(f.filename).resolve().is_relative_to(_ROOT)]
+    if ours and ours[-1] is not frames[-1]:
+        text += f", from {_frame_name(ours[-1])}"
+    return text

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from chat_core.errors import ChatError, UnexpectedError
+from chat_core.errors import ChatError, UnexpectedError, where_raised
 from chat_core.metrics import MetricsRecorder
 from chat_core.providers.base import Provider, Upstream
 from chat_core.retry import DEFAULT_RETRY, RetryPolicy, retry_notice
@@ -202,11 +202,13 @@ class StreamWorker:
                 if self._cancelled.wait(delay):
                     status = StreamStatus.STOPPED
                     break
-            except Exception as exc:  # a provider bug must not become a traceback on the page
+            except Exception as exc:  # noqa: BLE001 - a provider bug must not become a traceback
                 if self._cancelled.is_set():
                     status = StreamStatus.STOPPED
                     break
-                log.exception("unexpected error in %s stream", self.provider.name)
+                log.error(
+                    "unexpected error in %s stream: %s", self.provider.name, where_raised(exc)
+                )
                 status = StreamStatus.ERROR
                 error = UnexpectedError(
                     f"Something went wrong while talking to {self.provider.label} ({type(exc).__name__}).",
@@ -256,12 +258,12 @@ class StreamWorker:
     def _call(callback: Callable[..., None], *args: object) -> None:
         try:
             callback(*args)
-        except Exception:  # a caller's callback must not kill the stream
-            log.exception("stream callback failed")
+        except Exception as exc:  # noqa: BLE001 - a caller's callback must not kill the stream
+            log.error("stream callback failed: %s", where_raised(exc))
 
 
 def _close_quietly(upstream: Upstream) -> None:
     try:
         upstream.close()
-    except Exception:  # closing is best effort: the stream is over either way
-        log.debug("closing upstream failed", exc_info=True)
+    except Exception as exc:  # noqa: BLE001 - closing is best effort: the stream is over
+        log.debug("closing upstream failed: %s", where_raised(exc))

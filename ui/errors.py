@@ -1,8 +1,9 @@
 """Unexpected exceptions: logged server-side without their message, shown as one short line.
 
 An exception's message can carry prompt text or a key (a provider echoing a request, a
-``KeyError`` on user data), so the log gets the exception type and the traceback frames
-only — enough to find the bug, nothing a person typed.
+``KeyError`` on user data), and a traceback must not reach a log, so the log gets one line: the
+exception's type and where it was raised (``chat_core.errors.where_raised``) — enough to find
+the bug, nothing a person typed.
 
 Streamlit's own ``StopException``/``RerunException`` are ``BaseException``s and pass through
 untouched (docs/design.md §6).
@@ -11,13 +12,12 @@ untouched (docs/design.md §6).
 from __future__ import annotations
 
 import logging
-import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import streamlit as st
 
-from chat_core.errors import ChatError
+from chat_core.errors import ChatError, where_raised
 
 log = logging.getLogger("streamchat.ui")
 
@@ -31,8 +31,7 @@ GENERIC_PAGE_MESSAGE = (
 
 
 def log_unexpected(exc: BaseException, where: str) -> None:
-    frames = "".join(traceback.format_tb(exc.__traceback__))
-    log.error("unexpected %s while %s\n%s", type(exc).__name__, where, frames)
+    log.error("unexpected error while %s: %s", where, where_raised(exc))
 
 
 @contextmanager

@@ -124,7 +124,7 @@ class SSEUpstream:
                     exc, provider=self.label, base_url=self._base_url, started=started
                 )
             else:  # a shape nobody anticipated: say so, not "the connection dropped"
-                log.exception("could not read the %s stream", self.label)
+                log.error("could not read the %s stream: %s", self.label, e.where_raised(exc))
                 error = e.ProtocolError(
                     f"{self.label} sent a stream Streamchat could not read"
                     f"{' mid-answer' if started else ''}; the text received so far is kept.",
