@@ -1,4 +1,4 @@
-"""What every page run does first, whichever page it is."""
+"""What every page run does first, whichever page it is, and what app.py does last."""
 
 from __future__ import annotations
 
@@ -7,10 +7,17 @@ from ui.settings import current_settings, init_settings, provider_settings, read
 
 
 def begin_run() -> None:
-    """Start the import warm-up (once per process), give settings their defaults (once per
-    session) and settle an answer a previous run left streaming. Idempotent: ``app.py`` calls
-    it for every page and each page calls it again, so a page also works run on its own."""
-    secrets = read_secrets()
-    init_settings(secrets)
-    warmup.start(provider_settings(current_settings(secrets)))
+    """Give settings their defaults (once per session) and settle an answer a previous run
+    left streaming. Idempotent: ``app.py`` calls it for every page and each page calls it
+    again, so a page also works run on its own."""
+    init_settings(read_secrets())
     state.settle()
+
+
+def end_run() -> None:
+    """After the page is drawn: once per server process, load what the first answer needs
+    (ui/warmup.py), with the provider this session starts on (its client is built and
+    cached, the key stays in memory). Later runs return at once."""
+    if not warmup.prepared():
+        chat = current_settings(read_secrets())
+        warmup.prepare_first_answer(chat.provider, provider_settings(chat))
