@@ -22,6 +22,6 @@ from ui.session import begin_run, end_run  # noqa: E402
 
 begin_run()
 st.navigation(all_pages()).run()
-# Last, with the page on screen: the first full run of the process loads what answers need
-# (ui/warmup.py); a prompt sent meanwhile is answered right after, never during it.
+# Last, with the page on screen: the first run of the process ends only once what an answer
+# needs is loaded (ui/warmup.py); a prompt sent meanwhile is answered right after, not beside it.
 end_run()

@@ -7,17 +7,19 @@ from ui.settings import current_settings, init_settings, provider_settings, read
 
 
 def begin_run() -> None:
-    """Give settings their defaults (once per session) and settle an answer a previous run
-    left streaming. Idempotent: ``app.py`` calls it for every page and each page calls it
-    again, so a page also works run on its own."""
-    init_settings(read_secrets())
+    """Start the import warm-up (once per process), give settings their defaults (once per
+    session) and settle an answer a previous run left streaming. Idempotent: ``app.py`` calls
+    it for every page and each page calls it again, so a page also works run on its own."""
+    secrets = read_secrets()
+    init_settings(secrets)
+    if not warmup.started():
+        chat = current_settings(secrets)
+        warmup.start(chat.provider, provider_settings(chat))
     state.settle()
 
 
 def end_run() -> None:
-    """After the page is drawn: once per server process, load what the first answer needs
-    (ui/warmup.py), with the provider this session starts on (its client is built and
-    cached, the key stays in memory). Later runs return at once."""
-    if not warmup.prepared():
-        chat = current_settings(read_secrets())
-        warmup.prepare_first_answer(chat.provider, provider_settings(chat))
+    """After the page is drawn: the first run of the process ends only once what an answer
+    needs is loaded (ui/warmup.py), so the first prompt's run never streams beside those
+    imports. Later runs return at once."""
+    warmup.wait_for_answer_path()

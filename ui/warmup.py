@@ -3,18 +3,18 @@
 In a fresh process the first answer would import its provider's SDK and HTTP transport, load
 the price data and build its client (~1 s of CPU here), and the garbage collector would
 rescan the millions of objects the imports left (GIL pauses of 0.2-0.3 s) while it streams
-(docs/design.md §21). Two steps:
+(docs/design.md §21, §31). Two steps, in one background thread per process:
 
-1. ``prepare_first_answer`` (``ui.session.end_run``: app.py, after the page is drawn, in the
-   first full run of the process) does the answer's share in the script thread: imports,
-   the price data, the provider's client, then ``gc.freeze()``. The page
-   is already on screen. A prompt sent meanwhile waits for it: Streamlit starts the chat
-   fragment's rerun only when the running full run has ended (docs/design.md §33), so an
+1. The answer path: ``start`` (``ui.session.begin_run``, first thing in the first run) begins
+   the imports, the price data, the provider's client, then ``gc.freeze()``, alongside the
+   first page's run; ``wait_for_answer_path`` (``ui.session.end_run``, last thing in app.py,
+   with the page drawn) holds that first run until they are done. A prompt sent meanwhile
+   waits: Streamlit starts the chat fragment's rerun only when the full run has ended, so an
    answer never streams while its own modules load.
-2. A background thread then imports what the other providers and pages need (the other SDK,
-   pandas and altair for the metrics page), one module at a time, and only while no answer
-   has streamed for ``QUIET_S``: an import cannot be paused once started, and it would take
-   the GIL from the answer's frames (the first answer after start was slower, issue 14).
+2. The rest (the other SDK; pandas and altair for the metrics page), one module at a time and
+   only after ``QUIET_S`` without an answer streaming: an import cannot be paused once
+   started, and it would take the GIL from the answer's frames and from the browser drawing
+   them (the first answer after start was slower, issue 14).
 """
 
 from __future__ import annotations
@@ -48,15 +48,13 @@ QUIET_S = 5.0
 """The background step imports only after this long without an answer streaming (covers the
 answer's last frame, footer and caption, drawn after its stream ended)."""
 
-_first_lock = threading.Lock()
+WAIT_S = 30.0
+"""The longest the first run waits for step 1 (it takes ~1 s of CPU)."""
+
+_started = threading.Event()
 _prepared = threading.Event()
 done = threading.Event()
 """Set when both steps are finished (tests, benches)."""
-
-
-def prepared() -> bool:
-    """Whether step 1 has run in this process."""
-    return _prepared.is_set()
 
 
 def answer_modules(provider: str) -> list[str]:
@@ -108,6 +106,8 @@ def _import(name: str) -> None:
         importlib.import_module(name)
     except ImportError:
         log.info("warm-up: %s is not installed", name)
+    except Exception as exc:  # noqa: BLE001 - a warm-up must never break the app
+        log.warning("warm-up: importing %s failed: %s", name, type(exc).__name__)
 
 
 def _freeze() -> None:
@@ -118,26 +118,37 @@ def _freeze() -> None:
     gc.freeze()
 
 
-def prepare_first_answer(provider: str, settings: ProviderSettings | None = None) -> None:
-    """Step 1 for ``provider`` ("openai", "demo"…), in the calling (script) thread, once per
-    process: later calls return at once, and a second session arriving meanwhile waits until
-    it is done. Then starts step 2. ``settings`` (None: invalid, or a visitor's base URL whose
-    client is not shared) give the client to build. Never raises: a warm-up must not break
-    the page (a setting the provider refuses, such as a missing key, is reported when the
-    person sends)."""
-    if _prepared.is_set():
+def start(provider: str, settings: ProviderSettings | None = None) -> None:
+    """Start both steps for ``provider`` ("openai", "demo"…) once per process (later calls
+    return at once). ``settings`` (None: invalid, or a visitor's base URL whose client is not
+    shared) give the client to build now; it is cached, the key stays in memory. Never raises:
+    a warm-up must not break the page (a refused setting, such as a missing key, is reported
+    when the person sends)."""
+    if _started.is_set():
         return
-    with _first_lock:
-        if _prepared.is_set():
-            return
-        _warm_answer_path(provider, settings)
-        _prepared.set()
+    _started.set()
     threading.Thread(
-        target=_warm_later,
-        args=(later_modules(provider),),
-        name="streamchat-warmup",
-        daemon=True,
+        target=_warm, args=(provider, settings), name="streamchat-warmup", daemon=True
     ).start()
+
+
+def started() -> bool:
+    return _started.is_set()
+
+
+def wait_for_answer_path(timeout_s: float = WAIT_S) -> bool:
+    """Block until step 1 is done (True), at most ``timeout_s`` (then False: a stuck warm-up
+    must not hold the page for ever)."""
+    return _prepared.wait(timeout_s)
+
+
+def _warm(provider: str, settings: ProviderSettings | None) -> None:
+    try:
+        _warm_answer_path(provider, settings)
+    except Exception as exc:  # noqa: BLE001 - a warm-up must never break the app
+        log.warning("warm-up failed: %s", type(exc).__name__)
+    _prepared.set()  # also after a failure: the first run must not wait for nothing
+    _warm_later(later_modules(provider))
 
 
 def _warm_answer_path(provider: str, settings: ProviderSettings | None) -> None:
@@ -154,7 +165,7 @@ def _warm_answer_path(provider: str, settings: ProviderSettings | None) -> None:
             log.warning("warm-up: preparing %s failed: %s", provider, type(exc).__name__)
     _freeze()
     with _answering_lock:
-        # The first prompt's run may start right after this one: step 2 waits QUIET_S too.
+        # The first prompt's run may start as soon as the first run ends: step 2 waits too.
         _last_answer_end = time.monotonic()
 
 
@@ -166,7 +177,7 @@ def _warm_prices() -> None:
 
 
 def _warm_later(names: list[str]) -> None:
-    """Step 2 (a daemon thread)."""
+    """Step 2."""
     for name in names:
         _wait_for_quiet()
         _import(name)

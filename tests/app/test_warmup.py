@@ -33,7 +33,7 @@ loaded_before_prompt = sorted(m for m in sys.modules if m.split(".")[0] in sys.a
 before = set(sys.modules)
 at.chat_input[0].set_value("hello #wire:rate:50:0").run()
 print(json.dumps({
-    "prepared": warmup.prepared(),
+    "prepared": warmup.wait_for_answer_path(0),
     "loaded_before_prompt": loaded_before_prompt,
     "imported_during_answer": sorted(set(sys.modules) - before),
     "answer": at.chat_message[-1].markdown[0].value if at.chat_message else "",
@@ -107,6 +107,21 @@ def test_a_warm_up_without_a_key_is_quiet(caplog: pytest.LogCaptureFixture) -> N
     with caplog.at_level(logging.INFO, logger="ui.warmup"):
         warmup._warm_answer_path("anthropic", ProviderSettings("anthropic"))
     assert not caplog.records  # the missing key is the person's to see when sending
+
+
+def test_a_failing_warm_up_lets_the_first_run_end(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(provider: str, settings: ProviderSettings | None) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(warmup, "_warm_answer_path", broken)
+    monkeypatch.setattr(warmup, "_warm_later", lambda names: None)
+    monkeypatch.setattr(warmup, "_prepared", threading.Event())
+    with caplog.at_level(logging.WARNING, logger="ui.warmup"):
+        warmup._warm("openai", None)
+    assert warmup.wait_for_answer_path(0)
+    assert [r.getMessage() for r in caplog.records] == ["warm-up failed: RuntimeError"]
 
 
 def test_the_later_imports_wait_while_an_answer_streams_and_a_moment_after(
