@@ -28,7 +28,7 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 
 from render_lag import (
@@ -123,11 +123,6 @@ def _ratio(cold: float | None, warm: float | None) -> float | None:
     return cold / warm if cold is not None and warm else None
 
 
-def _line(label: str, cold: float | None, warm: float | None, unit: str, spec: str) -> str:
-    ratio = fmt(_ratio(cold, warm), ".2f")
-    return f"| {label} | {fmt(cold, spec)} {unit} | {fmt(warm, spec)} {unit} | {ratio}x |"
-
-
 def cold_vs_warm(*, n: int, rate: int, reps: int, cap_s: float) -> None:
     """The first long answer after ``streamlit run app.py`` starts vs the same answer later."""
     if not APP.exists():
@@ -191,51 +186,42 @@ def cold_vs_warm(*, n: int, rate: int, reps: int, cap_s: float) -> None:
     print(f"machine: {machine_load()} (after); raw runs: {out.name}")
     print("\n| medians | cold (first answer) | warm | cold / warm |")
     print("| --- | --- | --- | --- |")
-    print(
-        _line(
-            "lag after the last chunk",
-            med([r.cold.lag_ms for r in runs]),
-            med([r.warm.lag_ms for r in runs]),
-            "ms",
-            ".0f",
-        )
-    )
-    print(
-        _line(
-            "server CPU, prompt to final text + 0.3 s",
-            med([r.cold.server_cpu_s for r in runs]),
-            med([r.warm.server_cpu_s for r in runs]),
-            "s",
+
+    def before(split: Split | None) -> float | None:
+        return split.before_request_s if split else None
+
+    def answer(split: Split | None) -> float | None:
+        return split.answer_s if split else None
+
+    rows: list[tuple[str, Callable[[ColdRun], tuple[float | None, float | None]], str]] = [
+        ("lag after the last chunk (ms)", lambda r: (r.cold.lag_ms, r.warm.lag_ms), ".0f"),
+        (
+            "server CPU, prompt to final text + 0.3 s (s)",
+            lambda r: (r.cold.server_cpu_s, r.warm.server_cpu_s),
             ".2f",
-        )
-    )
-    print(
-        _line(
-            "  of which before the request left",
-            med([r.cold_split.before_request_s if r.cold_split else None for r in runs]),
-            med([r.warm_split.before_request_s if r.warm_split else None for r in runs]),
-            "s",
+        ),
+        (
+            "  of which before the request left (s)",
+            lambda r: (before(r.cold_split), before(r.warm_split)),
             ".2f",
-        )
-    )
-    print(
-        _line(
-            "  of which from the request on (the answer itself)",
-            med([r.cold_split.answer_s if r.cold_split else None for r in runs]),
-            med([r.warm_split.answer_s if r.warm_split else None for r in runs]),
-            "s",
+        ),
+        (
+            "  of which from the request on: the answer itself (s)",
+            lambda r: (answer(r.cold_split), answer(r.warm_split)),
             ".2f",
-        )
-    )
-    print(
-        _line(
-            "page open to chat box (first / later session)",
-            med([r.first_paint_s for r in runs]),
-            med([r.later_paint_s for r in runs]),
-            "s",
+        ),
+        (
+            "page open to chat box, first / later session (s)",
+            lambda r: (r.first_paint_s, r.later_paint_s),
             ".2f",
+        ),
+    ]
+    for label, pick, spec in rows:
+        cold = med([pick(r)[0] for r in runs])
+        warm = med([pick(r)[1] for r in runs])
+        print(
+            f"| {label} | {fmt(cold, spec)} | {fmt(warm, spec)} | {fmt(_ratio(cold, warm), '.2f')}x |"
         )
-    )
     print(f"server start (spawn to healthy): {fmt(med([r.start_s for r in runs]), '.2f')} s")
     stream_ms = n / max(rate, 1) * 1000
     total_cold = med([(r.cold.lag_ms or 0) + stream_ms for r in runs])
