@@ -102,6 +102,12 @@ class Split:
     the app still loaded (the prompt's run waits for it)."""
     answer_s: float
     """From the request until 0.3 s after the final text showed: streaming and drawing."""
+    static_kb: float
+    """Static files (lazy JS chunks such as the code highlighter, fonts) the page fetched
+    from the server from its prompt on. A browser fetches them once per origin, at the first
+    code block; each fresh server here has a new port, hence a new origin: the cold answer's
+    page fetches ~2 MB the warm one has cached, which costs the server CPU and the browser
+    parse time whatever the server's imports."""
 
 
 @dataclass
@@ -134,9 +140,18 @@ def cold_vs_warm(*, n: int, rate: int, reps: int, cap_s: float) -> None:
     runs: list[ColdRun] = []
     marks = RESULTS / f"render_lag-{stamp}-cold-marks.jsonl"
     paints: list[float] = []
+    static: list[int] = []
     with WireServer() as wire, chromium() as context:
         context.expose_function("__coldPaint", lambda ms: paints.append(float(ms) / 1000))
         context.add_init_script(PAINT_JS)
+        context.on(
+            "requestfinished",
+            lambda r: (
+                static.append(max(0, r.sizes()["responseBodySize"]))
+                if "/static/" in r.url
+                else None
+            ),
+        )
         for rep in range(reps):
             log = RESULTS / f"render_lag-{stamp}-cold-{rep}.log"
             spawned = time.monotonic()
@@ -152,13 +167,14 @@ def cold_vs_warm(*, n: int, rate: int, reps: int, cap_s: float) -> None:
                     rep: int = rep,
                 ) -> tuple[Run, float | None, Split | None]:
                     before = len(paints)
+                    fetched = len(static)
                     with CpuSampler(server).running() as cpu:
                         run, _ = run_answer(
                             context, server, url, wire, marks,
                             n=size, rate=speed, page_name="app.py", rep=rep, reference=None,
                             cap_s=cap_s,
                         )  # fmt: skip
-                    split = _split(run, wire, cpu)
+                    split = _split(run, wire, cpu, sum(static[fetched:]) / 1000)
                     wire.reset()
                     return run, paints[before] if len(paints) > before else None, split
 
@@ -178,7 +194,8 @@ def cold_vs_warm(*, n: int, rate: int, reps: int, cap_s: float) -> None:
                 f" {fmt(_ratio(cold.lag_ms, warm.lag_ms), '.2f')}x;"
                 f" server CPU cold {cold.server_cpu_s:.2f} s / warm {warm.server_cpu_s:.2f} s ="
                 f" {fmt(_ratio(cold.server_cpu_s, warm.server_cpu_s), '.2f')}x"
-                f" (before the request {_before(cold_split)} / {_before(warm_split)} s)",
+                f" (before the request {_before(cold_split)} / {_before(warm_split)} s);"
+                f" static files fetched {_static(cold_split)} / {_static(warm_split)} KB",
                 flush=True,
             )
     out = RESULTS / f"render_lag-{stamp}-cold.json"
@@ -211,6 +228,14 @@ def cold_vs_warm(*, n: int, rate: int, reps: int, cap_s: float) -> None:
             ".2f",
         ),
         (
+            "  static files the page fetched meanwhile (KB)",
+            lambda r: (
+                r.cold_split.static_kb if r.cold_split else None,
+                r.warm_split.static_kb if r.warm_split else None,
+            ),
+            ".0f",
+        ),
+        (
             "page open to chat box, first / later session (s)",
             lambda r: (r.first_paint_s, r.later_paint_s),
             ".2f",
@@ -232,7 +257,7 @@ def cold_vs_warm(*, n: int, rate: int, reps: int, cap_s: float) -> None:
     )
 
 
-def _split(run: Run, wire: WireServer, cpu: CpuSampler) -> Split | None:
+def _split(run: Run, wire: WireServer, cpu: CpuSampler, static_kb: float) -> Split | None:
     """``run``'s server CPU split where its request reached the wire server (None: the answer
     never showed, or no record)."""
     records = [r for r in wire.requests if r.finished_at is not None]
@@ -241,8 +266,13 @@ def _split(run: Run, wire: WireServer, cpu: CpuSampler) -> Split | None:
     rec = records[-1]
     shown_at = rec.finished_at + run.lag_ms / 1000
     answer_s = cpu.at(shown_at + 0.3) - cpu.at(rec.received_at)
-    return Split(before_request_s=max(0.0, run.server_cpu_s - answer_s), answer_s=answer_s)
+    before_s = max(0.0, run.server_cpu_s - answer_s)
+    return Split(before_request_s=before_s, answer_s=answer_s, static_kb=static_kb)
 
 
 def _before(split: Split | None) -> str:
     return fmt(split.before_request_s if split else None, ".2f")
+
+
+def _static(split: Split | None) -> str:
+    return fmt(split.static_kb if split else None, ".0f")
