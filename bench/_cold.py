@@ -9,8 +9,9 @@ Per repetition a fresh server (``app.py``, OpenAI provider = the wire server):
 3. the *cold* answer: that same first page sends the long prompt as soon as its chat box shows
    (the harness's usual 0.3 s settle, then the clock sampling), so whatever the app still loads
    after its first paint is still going on (ui/warmup.py: the prompt's run waits for it);
-4. two short answers in other sessions, then the same long answer again: *warm*. The warm
-   answer's page load is the "later paint" beside the first one.
+4. two short answers in other sessions, a pause until the app's background imports are done,
+   then the same long answer again: *warm*. The warm answer's page load is the "later paint"
+   beside the first one.
 
 Printed per run and as medians (cold, warm, cold/warm): lag after the last chunk (browser
 measured, noisy on a shared machine); server CPU (psutil, steadier) from just before the prompt
@@ -110,6 +111,11 @@ class Split:
     parse time whatever the server's imports."""
 
 
+WARM_PAUSE_S = 8.0
+"""Pause before the warm answer: longer than the app's quiet time before its background
+imports (5 s), which the server's CPU then shows until they are done (``wait_quiet``)."""
+
+
 @dataclass
 class ColdRun:
     rep: int
@@ -181,6 +187,10 @@ def cold_vs_warm(*, n: int, rate: int, reps: int, cap_s: float) -> None:
                 cold, first_paint, cold_split = one(n, rate)
                 one(200, 0)
                 one(25, 0)
+                # The app imports what other pages need once no answer has streamed for 5 s
+                # (ui/warmup.py QUIET_S): let that finish, so "warm" is a fully warm server.
+                time.sleep(WARM_PAUSE_S)
+                server.wait_quiet()
                 warm, later_paint, warm_split = one(n, rate)
             got = ColdRun(
                 rep, start_s, first_paint, later_paint, cold, warm, cold_split, warm_split
