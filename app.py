@@ -18,7 +18,10 @@ st.set_page_config(
 )
 
 from ui.navigation import all_pages  # noqa: E402  (set_page_config must come first)
-from ui.session import begin_run  # noqa: E402
+from ui.session import begin_run, end_run  # noqa: E402
 
 begin_run()
 st.navigation(all_pages()).run()
+# Last, with the page on screen: the first run of the process ends only once what an answer
+# needs is loaded (ui/warmup.py); a prompt sent meanwhile is answered right after, not beside it.
+end_run()

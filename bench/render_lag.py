@@ -126,71 +126,6 @@ def parse_list(text: str) -> list[int]:
     return [int(float(x)) for x in text.split(",") if x.strip()]
 
 
-def cold_vs_warm(*, n: int, rate: int, reps: int, cap_s: float) -> None:
-    """The first long answer after ``streamlit run app.py`` starts vs the same answer later."""
-    if not APP.exists():
-        sys.exit("app.py does not exist yet")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    print(f"render_lag --cold: {n} chunks @ {RATE_LABEL.get(rate, rate)}, {reps} fresh servers")
-    print(f"machine: {machine_load()} (before)", flush=True)
-    pairs: list[tuple[Run, Run]] = []
-    marks = RESULTS / f"render_lag-{stamp}-cold-marks.jsonl"
-    with WireServer() as wire, chromium() as context:
-        for rep in range(reps):
-            log = RESULTS / f"render_lag-{stamp}-cold-{rep}.log"
-            with StreamlitServer(APP, app_env(wire), log=log) as server:
-                url = server.url + "/"
-
-                def one(
-                    size: int,
-                    speed: int,
-                    server: StreamlitServer = server,
-                    url: str = url,
-                    rep: int = rep,
-                ) -> Run:
-                    run, _ = run_answer(
-                        context, server, url, wire, marks,
-                        n=size, rate=speed, page_name="app.py", rep=rep, reference=None,
-                        cap_s=cap_s,
-                    )  # fmt: skip
-                    wire.reset()
-                    return run
-
-                cold = one(n, rate)
-                one(200, 0)
-                one(25, 0)
-                warm = one(n, rate)
-            pairs.append((cold, warm))
-            print(
-                f"  [{rep + 1}/{reps}] lag cold {fmt(cold.lag_ms, '.0f', 'timeout')} ms / warm"
-                f" {fmt(warm.lag_ms, '.0f', 'timeout')} ms; server CPU cold"
-                f" {cold.server_cpu_s:.2f} s / warm {warm.server_cpu_s:.2f} s",
-                flush=True,
-            )
-    print(f"machine: {machine_load()} (after)")
-    cold_lag = med([c.lag_ms for c, _ in pairs])
-    warm_lag = med([w.lag_ms for _, w in pairs])
-    cold_cpu = med([c.server_cpu_s for c, _ in pairs])
-    warm_cpu = med([w.server_cpu_s for _, w in pairs])
-    print("\n| medians | cold (first answer) | warm | cold / warm |")
-    print("| --- | --- | --- | --- |")
-    for label, c, w, unit in (
-        ("lag after the last chunk", cold_lag, warm_lag, "ms"),
-        ("server CPU for the answer", cold_cpu, warm_cpu, "s"),
-    ):
-        ratio = c / w if c is not None and w else None
-        spec = ".0f" if unit == "ms" else ".2f"
-        print(f"| {label} | {fmt(c, spec)} {unit} | {fmt(w, spec)} {unit} | {fmt(ratio, '.2f')}x |")
-    total_cold = med([(c.lag_ms or 0) + n / max(rate, 1) * 1000 for c, _ in pairs])
-    total_warm = med([(w.lag_ms or 0) + n / max(rate, 1) * 1000 for _, w in pairs])
-    if total_cold is not None and total_warm:
-        print(
-            f"prompt to final text (stream time + lag): cold/warm {total_cold / total_warm:.2f}x"
-            " (goal: lag ratio <= 1.2x, or the whole answer within 1.2x)"
-        )
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -221,6 +156,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     StreamlitServer.options = args.streamlit_opt
     if args.cold:
+        from _cold import cold_vs_warm  # imports this module: only when asked for
+
         cold_vs_warm(
             n=(args.n or [8000])[0],
             rate=(args.rate or [2000])[0],
