@@ -93,7 +93,8 @@ from dataclasses import asdict
 from _browser import CHAT_INPUT, chromium, clock_offset, final_paragraph, send_prompt, squash
 from _common import ROOT
 from _lag_answer import Run, run_answer
-from _lag_report import RATE_LABEL, breakdown, fmt, goals, med, summarize
+from _lag_report import RATE_LABEL, breakdown, fmt, goals, summarize
+from _lag_report import med as med  # re-exported for _cold.py
 from _servers import (
     APP,
     BENCH_PAGE,
