@@ -4,8 +4,8 @@ request values a model will not refuse (``fit_request``).
 Sources (checked 2026-11-29):
 
 - Anthropic end-of-life dates: the anthropic SDK's own table (``anthropic._data.
-  DEPRECATED_MODELS``, read at import; ``_SDK_EOL`` below is the copy used when the SDK moves
-  it). Replacements: platform.claude.com/docs/en/about-claude/model-deprecations.
+  DEPRECATED_MODELS``, read as data from the installed SDK's file at import; ``_SDK_EOL``
+  below is the copy used when the SDK moves it). Replacements: platform.claude.com/docs/en/about-claude/model-deprecations.
 - OpenAI shutdown dates: the ``ChatModel`` docstring of openai 3.57
   (``openai/types/shared/chat_model.py``) and developers.openai.com/api/docs/deprecations,
   which also names the replacements. ``GET /v1/models`` reports ``shutdown_date`` per model;
@@ -27,10 +27,13 @@ Sources (checked 2026-11-29):
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import datetime as dt
+import importlib.util
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from chat_core.config import PROVIDER_LABELS, TEMPERATURE_RANGE
 from chat_core.errors import ConfigurationError
@@ -145,14 +148,37 @@ LIFECYCLE: dict[str, tuple[str, str]] = {
 """End of life and the provider's suggested replacement, by exact model id."""
 
 
+def _sdk_table() -> dict[str, str]:
+    """The installed anthropic SDK's ``DEPRECATED_MODELS`` (``anthropic/_data/
+    deprecated_models.py``), read as data: importing ``anthropic._data`` would import the whole
+    SDK (~1.6 s of CPU) on every first page, also where nobody uses Anthropic. Empty when the
+    SDK or the file is missing or changed shape (``_SDK_EOL`` then stands in)."""
+    spec = importlib.util.find_spec("anthropic")  # finds the package without importing it
+    if spec is None or spec.origin is None:
+        return {}
+    path = Path(spec.origin).parent / "_data" / "deprecated_models.py"
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    for node in tree.body:
+        target: ast.expr | None = node.target if isinstance(node, ast.AnnAssign) else None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+        value = getattr(node, "value", None)
+        if isinstance(target, ast.Name) and target.id == "DEPRECATED_MODELS" and value is not None:
+            try:
+                table = ast.literal_eval(value)
+            except ValueError:
+                return {}
+            if isinstance(table, dict):
+                return {str(k): str(v) for k, v in table.items()}
+    return {}
+
+
 def _sdk_dates() -> dict[str, dt.date]:
     """The anthropic SDK's end-of-life dates ("November 30th, 2026") as dates."""
-    try:
-        from anthropic._data import DEPRECATED_MODELS  # the SDK's own, refreshed per release
-
-        raw: dict[str, str] = {**_SDK_EOL, **dict(DEPRECATED_MODELS)}
-    except ImportError:
-        raw = dict(_SDK_EOL)
+    raw: dict[str, str] = {**_SDK_EOL, **_sdk_table()}  # the SDK's own, refreshed per release
     out: dict[str, dt.date] = {}
     for model, text in raw.items():
         try:

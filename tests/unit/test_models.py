@@ -269,3 +269,19 @@ def test_the_terminal_chat_thinks_with_a_budget(wire: WireServer) -> None:
     body = wire.last_request.body  # type: ignore[union-attr]
     assert body["thinking"] == {"type": "enabled", "budget_tokens": 2048}
     assert body["max_tokens"] == 2548
+
+
+def test_the_sdk_table_is_read_without_importing_the_sdk() -> None:
+    # Importing anthropic._data imports all of anthropic (~1.6 s of CPU on a first page, also
+    # for people who never use Anthropic): the table is read from the SDK's file as data.
+    import subprocess
+    import sys
+
+    from anthropic._data import DEPRECATED_MODELS
+
+    from chat_core.models import _sdk_table
+
+    assert _sdk_table() == dict(DEPRECATED_MODELS)
+    code = "import sys, chat_core.models; print('anthropic' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
