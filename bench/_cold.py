@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 
+from _common import free_port
 from render_lag import (
     APP,
     RATE_LABEL,
@@ -135,18 +136,28 @@ def _ratio(cold: float | None, warm: float | None) -> float | None:
     return cold / warm if cold is not None and warm else None
 
 
-def cold_vs_warm(*, n: int, rate: int, reps: int, cap_s: float) -> None:
-    """The first long answer after ``streamlit run app.py`` starts vs the same answer later."""
+def cold_vs_warm(*, n: int, rate: int, reps: int, cap_s: float, same_port: bool = False) -> None:
+    """The first long answer after ``streamlit run app.py`` starts vs the same answer later.
+
+    ``same_port``: every fresh server listens on one port and a throwaway server on it first
+    answers once, so the browser has Streamlit's static files (code highlighter, fonts)
+    cached, as for a developer who restarts ``streamlit run`` with the tab open: only the
+    server is cold. Without it each server is a new origin and the cold page also fetches
+    and parses those files."""
     if not APP.exists():
         sys.exit("app.py does not exist yet")
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    print(f"render_lag --cold: {n} chunks @ {RATE_LABEL.get(rate, rate)}, {reps} fresh servers")
+    print(
+        f"render_lag --cold: {n} chunks @ {RATE_LABEL.get(rate, rate)}, {reps} fresh servers"
+        + (" on one port, browser cache primed" if same_port else ", each a new origin")
+    )
     print(f"machine: {machine_load()} (before)", flush=True)
     runs: list[ColdRun] = []
     marks = RESULTS / f"render_lag-{stamp}-cold-marks.jsonl"
     paints: list[float] = []
     static: list[int] = []
+    port = free_port() if same_port else None
     with WireServer() as wire, chromium() as context:
         context.expose_function("__coldPaint", lambda ms: paints.append(float(ms) / 1000))
         context.add_init_script(PAINT_JS)
@@ -158,10 +169,18 @@ def cold_vs_warm(*, n: int, rate: int, reps: int, cap_s: float) -> None:
                 else None
             ),
         )
+        if port is not None:
+            print(f"  priming the browser's cache on port {port}", flush=True)
+            with StreamlitServer(APP, app_env(wire), port=port) as primer:
+                run_answer(
+                    context, primer, primer.url + "/", wire, marks,
+                    n=n, rate=rate, page_name="app.py", rep=-1, reference=None, cap_s=cap_s,
+                )  # fmt: skip
+                wire.reset()
         for rep in range(reps):
             log = RESULTS / f"render_lag-{stamp}-cold-{rep}.log"
             spawned = time.monotonic()
-            with StreamlitServer(APP, app_env(wire), log=log) as server:
+            with StreamlitServer(APP, app_env(wire), log=log, port=port) as server:
                 start_s = time.monotonic() - spawned
                 url = server.url + "/"
 

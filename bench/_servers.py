@@ -37,10 +37,15 @@ class StreamlitServer:
     """Extra ``--section.option=value`` flags for every server (the benches' ``--streamlit-opt``)."""
 
     def __init__(
-        self, script: Path, env: dict[str, str] | None = None, *, log: Path | None = None
+        self,
+        script: Path,
+        env: dict[str, str] | None = None,
+        *,
+        log: Path | None = None,
+        port: int | None = None,
     ) -> None:
         self.script = script
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         cmd = [
             sys.executable, "-m", "streamlit", "run", str(script),

@@ -153,6 +153,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--cold", action="store_true", help="app.py: first answer of a fresh server vs warm"
     )
+    parser.add_argument(
+        "--same-port",
+        action="store_true",
+        help="--cold: every fresh server on one port, the browser's cache primed first (a"
+        " developer restarting `streamlit run` with the tab open), so only the server is cold",
+    )
     add_streamlit_opt_argument(parser)
     args = parser.parse_args(argv)
     StreamlitServer.options = args.streamlit_opt
@@ -164,6 +170,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             rate=(args.rate or [2000])[0],
             reps=args.reps or 3,
             cap_s=args.cap,
+            same_port=args.same_port,
         )
         return
 
