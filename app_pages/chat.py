@@ -167,23 +167,18 @@ def _live(drawn: int, new_entry: chat_list_sidebar.NewEntrySlot | None) -> None:
     if refused and submission is not None:
         show_refusals(submission)
     new_chat = prompt is not None and not conv.turns
-    listed_here = False
     if prompt is not None:
         user_turn = conv.add_user(prompt, attachments)
         if new_chat:
             chat_list.save_new_chat()  # ?chat= names it before anything can stop this run
             if new_entry is not None and entry is not None:
                 # Listed now, as the answer starts (docs/design.md §34).
-                listed_here = chat_list_sidebar.fill_new_entry(new_entry, entry)
+                chat_list_sidebar.fill_new_entry(new_entry, entry)
         # ``last`` on a user turn: the chat's last prompt, which gets Edit.
         render_turn(user_turn, last=True, on_retry=actions.retry)
     if streaming:
         stream_answer(conv, settings, on_retry=actions.retry, on_begin=background.begin_answer)
         chat_list.sync_current()  # store the settled answer now and put the chat in the URL
-        if listed_here:
-            # The rest of the sidebar (this chat's Rename / Delete, the list itself) follows
-            # in one full run, after the answer so nothing streaming is cut (§34).
-            st.rerun(scope="app")
         if not full_run and len(conv.turns) - drawn >= FOLD_AFTER_TURNS:
             # Turns this fragment drew are redrawn by every later prompt until a full run
             # takes them into the history above; do that now, after the answer, rather than

@@ -100,7 +100,10 @@ def render_sidebar(session: ChatSession, *, new_chat_button: bool = True) -> New
             on_click=_undo_delete,
             args=(session,),
         )
-    if session.chat_id is not None and not session.incognito:
+    if not session.incognito:
+        # Drawn before the chat exists too: its buttons act on the chat open when pressed,
+        # so a new chat can be renamed or deleted right after its first answer, without a
+        # full run of the page (which would re-send the answer and the sidebar, §34).
         _chat_options(session)
     if session.writer.last_error is None:
         # The list must show what this tab just wrote (a new chat, a new title); waiting is
@@ -157,6 +160,7 @@ def fill_new_entry(slot: NewEntrySlot, placeholder: DeltaGenerator) -> bool:
         st.button(
             title,
             key=f"chat_list_new_{chat_id}",
+            help=title if len(title) > FULL_TITLE_AFTER else None,
             type="primary",
             on_click=_redraw_list,
             width="stretch",
