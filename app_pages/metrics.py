@@ -10,7 +10,7 @@ import streamlit as st
 from chat_core.conversation import Turn
 from chat_core.store_convert import stored_answers
 from chat_core.store_types import StoreUnavailable
-from ui import navigation, state
+from ui import chat_list, navigation, state
 from ui.chat_list import SESSION_KEY, ChatSession
 from ui.errors import page_guard
 from ui.messages import metrics_parts
@@ -46,6 +46,10 @@ def _answers() -> tuple[list[Turn], str]:
     to this session's answers with a warning."""
     session_turns = state.answers()
     store_session: ChatSession | None = st.session_state.get(SESSION_KEY)
+    if store_session is None:
+        # The session's first page (a bookmark of /metrics): open the store view the chat page
+        # would have opened, so the stored answers are there without visiting it first.
+        store_session = chat_list.begin()
     if store_session is None or not store_session.listing:
         # Without a chat list (a visitor who is not signed in) "every stored answer" would be
         # every visitor's: this session's answers only.

@@ -46,7 +46,9 @@ END_MARKS: dict[StreamStatus, str] = {
 }
 """The mark after an answer that did not simply complete (``OTHER`` names its reason)."""
 DIM, RESET = "\033[2m", "\033[0m"
-QUIT_WORDS = frozenset({"quit", "exit"})
+QUIT_WORDS = frozenset({"quit", "exit", "/quit", "/exit"})
+CLEAR_WORDS = frozenset({"clear", "/clear"})
+"""With or without the slash: after ``/help`` people type ``/quit``, which must not be a prompt."""
 ATTACH_COMMAND = "/attach"
 
 
@@ -159,7 +161,7 @@ class TerminalChat:
                 if prompt.lower() == HELP_COMMAND:
                     self._write(COMMANDS)  # a command, not a question for the model
                     continue
-                if prompt.lower() == "clear":
+                if prompt.lower() in CLEAR_WORDS:
                     self.conversation.clear()
                     if self.sink is not None:  # store: the next prompt starts a new chat
                         self.sink.reset()

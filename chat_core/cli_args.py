@@ -17,9 +17,9 @@ HELP_COMMAND = "/help"
 COMMANDS = f"""\
 commands at the You: prompt
   {HELP_COMMAND:<14} list these commands (nothing is sent to the model)
-  clear          start a new conversation (the system prompt stays)
+  clear, /clear  start a new conversation (the system prompt stays)
   /attach PATH   attach a file (image, text/source file or PDF) to your next message
-  quit, exit     leave (so do Ctrl-D and Ctrl-C at the prompt)
+  quit, exit     leave, also as /quit, /exit (so do Ctrl-D and Ctrl-C at the prompt)
   Ctrl-C         while an answer streams: stop it; the partial answer is kept,
                  marked {STOPPED_MARK}, and the conversation goes on
 """

@@ -8,8 +8,9 @@ says otherwise (``[streamchat] local = true``) or signs people in.
 
 ``is_local_visitor`` decides from the connection alone, the way docs/design.md §33 explains:
 
-- the TCP peer is a loopback address (not spoofable: it is the socket's own peer, and Streamlit
-  does not read ``X-Forwarded-For`` into it);
+- the TCP peer is a loopback address, IPv4-mapped ones included (``peer_is_loopback``; not
+  spoofable: it is the socket's own peer, and Streamlit does not read ``X-Forwarded-For`` into
+  it);
 - no forwarding header is present (``X-Forwarded-For``, ``Forwarded``, ``X-Real-IP``,
   Cloudflare's ``CF-Connecting-IP`` …): a reverse proxy or tunnel on the same machine makes
   every visitor's peer loopback, and these headers are how they say so;
@@ -65,6 +66,26 @@ def _loopback_host(value: str | None) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def peer_is_loopback(address: str | None) -> bool:
+    """Whether a connection's TCP peer, as ``st.context.ip_address`` reports it, is this machine.
+
+    Streamlit reports ``127.0.0.1`` and ``::1`` as ``None``, but passes every other address
+    through as the socket gave it. ``streamlit run app.py`` binds ``::`` (both stacks), where a
+    browser at ``http://127.0.0.1:8501`` or ``localhost`` arrives as the IPv4-mapped
+    ``::ffff:127.0.0.1``: that is loopback too (Python 3.11's ``is_loopback`` says no for it).
+    Anything unparsable is not loopback.
+    """
+    if address is None:
+        return True
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped.is_loopback
+    return ip.is_loopback
 
 
 def is_local_visitor(*, peer_is_loopback: bool, headers: Mapping[str, str]) -> bool:

@@ -141,6 +141,14 @@ def _names(titles: Sequence[str]) -> str:
     return shown[0] if len(shown) == 1 else "Tie: " + ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
+NO_PODIUM = {
+    "Fastest first token": "no column reported when its first text arrived.",
+    "Fastest throughput": "the answers streamed too briefly for a speed to mean anything.",
+}
+"""Why a summary card is missing (``podiums`` gave ``None``); throughput needs two answers
+that streamed for at least ``MIN_RATE_WINDOW_S`` (chat_core/metrics.py)."""
+
+
 def render_summary(run: CompareRun) -> None:
     """Names the fastest first token and the fastest throughput (or says why it cannot)."""
     results = run.results()
@@ -161,6 +169,9 @@ def render_summary(run: CompareRun) -> None:
     )  # fmt: skip
     for column, podium, label, icon, color, help_text in rows:
         if podium is None:
+            # Something must fill the column: it is where the streaming bar's "Stop all" was,
+            # and an empty column leaves that button on the page after the run.
+            column.caption(f"{icon} No {label[0].lower()}{label[1:]}: {NO_PODIUM[label]}")
             continue
         column.metric(
             f"{icon} {label}",

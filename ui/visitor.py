@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from chat_core.visitors import treated_as_local
+from chat_core.visitors import peer_is_loopback, treated_as_local
 from ui.secrets import streamchat_settings
 
 
@@ -13,8 +13,7 @@ def is_local() -> bool:
     """This connection is local, or the operator said everybody is (``local = true``), and
     the operator did not say nobody is (``public = true``)."""
     return treated_as_local(
-        # Streamlit reports a loopback peer as no address at all.
-        peer_is_loopback=st.context.ip_address is None,
+        peer_is_loopback=peer_is_loopback(st.context.ip_address),
         headers=dict(st.context.headers),
         settings=streamchat_settings(),
     )

@@ -6,17 +6,21 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from tests.e2e.conftest import (
+    DEMO_SPEED,
     SIDEBAR,
     STOP_IN_INPUT,
+    AppServer,
     ChatPage,
     markdown_words,
     playwright_expect,
     rendered_words,
 )
+from tests.servers import server_env, streamlit_server
 from tests.wire_server import WireServer, long_markdown_text
 
 pytestmark = pytest.mark.e2e
@@ -33,6 +37,24 @@ def _unique(text: str) -> str:
 def _list_entry(chat: ChatPage, title: str):  # noqa: ANN202 - a Playwright Locator
     """The chat list's button for ``title`` (the list's buttons are named by their titles)."""
     return chat.page.locator(SIDEBAR).get_by_role("button", name=title, exact=True)
+
+
+@pytest.fixture
+def dual_stack_app() -> Iterator[AppServer]:
+    """The demo app bound the way `streamlit run app.py` binds by default, to ``::`` with IPv4
+    too, but only at 127.0.0.1: a browser at http://127.0.0.1 arrives as ``::ffff:127.0.0.1``."""
+    args = ("--server.address", "::ffff:127.0.0.1")
+    with streamlit_server("app.py", env=server_env(**DEMO_SPEED), args=args) as server:
+        yield AppServer(server)
+
+
+def test_the_person_at_this_machine_sees_the_chat_list_when_the_app_binds_both_stacks(
+    dual_stack_app: AppServer, make_chat: Callable[[AppServer], ChatPage]
+) -> None:
+    chat = make_chat(dual_stack_app).open_chat()
+    sidebar = chat.page.locator(SIDEBAR)
+    expect(sidebar.get_by_placeholder("Search chats")).to_be_visible()
+    expect(sidebar.get_by_text("Chats are not listed here")).to_have_count(0)
 
 
 def test_a_new_chat_is_listed_while_its_first_answer_streams(

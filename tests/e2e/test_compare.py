@@ -146,6 +146,24 @@ def test_two_providers_answer_side_by_side_and_the_fastest_are_named(
     expect(chat.sidebar_button("Stop all")).to_be_disabled()
 
 
+def test_short_answers_leave_no_stop_button_beside_the_summary(
+    page: ChatPage, wire: WireServer
+) -> None:
+    """One-chunk answers have no speed worth naming, so the summary has no throughput card;
+    its place (where the streaming bar's "Stop all" was) says why instead of keeping the
+    button."""
+    chat = page
+    tiny = Scenario.text("Hi!", chunk_size=100)  # one chunk: no streaming window, no rate
+    wire.enqueue(tiny, tiny)
+    send(chat, "say hi")
+    chat.wait_idle()
+    expect(columns(chat)).to_have_count(2)
+    main = chat.page.locator('[data-testid="stMainBlockContainer"]')
+    expect(main.get_by_role("button", name="Stop all")).to_have_count(0)
+    expect(chat.page.locator(METRIC)).to_have_count(1)
+    expect(main.get_by_text("No fastest throughput")).to_be_visible()
+
+
 @pytest.mark.parametrize("where", ["page", "sidebar"])
 def test_one_stop_stops_both_columns_and_keeps_both_partials(
     page: ChatPage, wire: WireServer, where: str

@@ -60,3 +60,23 @@ def test_the_operator_decides_over_the_connection_and_public_wins() -> None:
     assert not local(True, BROWSER, public=True)
     assert not local(True, BROWSER, STREAMCHAT_PUBLIC="true")
     assert not local(True, BROWSER, public=True, local=True)
+
+
+@pytest.mark.parametrize(
+    ("address", "loopback"),
+    [
+        (None, True),  # Streamlit's report for 127.0.0.1 and ::1
+        ("::ffff:127.0.0.1", True),  # `streamlit run app.py` binds ::, a localhost browser
+        ("127.0.0.2", True),
+        ("::ffff:192.0.2.2", False),
+        ("192.0.2.2", False),
+        ("fd00::2", False),
+        ("not an address", False),
+    ],
+)
+def test_a_loopback_peer_on_a_dual_stack_socket_is_loopback(
+    address: str | None, loopback: bool
+) -> None:
+    from chat_core.visitors import peer_is_loopback
+
+    assert peer_is_loopback(address) is loopback

@@ -111,6 +111,25 @@ def test_the_metrics_page_shows_every_stored_answer_on_request(
     assert any("stored (yours)" in c.value for c in at.caption)
 
 
+def test_the_metrics_page_opened_first_offers_every_stored_answer(
+    database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bookmark of /metrics, or the first page after a restart: the stored answers are there
+    without visiting the chat page first."""
+    monkeypatch.setenv("STREAMCHAT_DEMO_TTFT_S", "0")
+    monkeypatch.setenv("STREAMCHAT_DEMO_CHUNKS_PER_S", "0")
+    earlier = new_app().run()
+    earlier.chat_input[0].set_value("asked before the restart").run()
+    assert not earlier.exception
+
+    at = new_app()
+    at.switch_page("app_pages/metrics.py").run()  # the session's first run is the metrics page
+    assert not at.exception
+    at.segmented_control(key="metrics_scope").set_value("All stored answers").run()
+    assert not at.exception
+    assert len(at.dataframe[0].value) == 1
+
+
 def test_a_visitor_from_elsewhere_never_sees_other_visitors_answers_on_the_metrics_page(
     database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -165,11 +165,23 @@ def test_help_lists_the_commands_and_sends_nothing_to_the_model() -> None:
 
     assert result.returncode == 0
     before_answer = result.stdout.split("Assistant: ")[0]
-    for command in ("/help", "clear", "/attach PATH", "quit, exit", "Ctrl-C"):
+    for command in ("/help", "clear", "/attach PATH", "quit, exit", "/quit", "Ctrl-C"):
         assert command in before_answer
     answers = result.stdout.split("Assistant: ")[1:]
     assert len(answers) == 1  # only "hello" was asked
     assert "(turn 1)" in answers[0] and "/help" not in answers[0]
+
+
+def test_the_slash_forms_of_clear_and_quit_are_commands_too() -> None:
+    """After ``/help`` people type ``/clear`` and ``/quit``: neither goes to the model."""
+    result = run_chat("one\n/clear\ntwo\n/quit\nnever answered\n", "--provider", "demo")
+
+    assert result.returncode == 0
+    answers = result.stdout.split("Assistant: ")[1:]
+    assert len(answers) == 2
+    assert all("(turn 1)" in a for a in answers)  # /clear started over
+    assert "/clear" not in result.stdout.split("Assistant: ", 1)[1]
+    assert "never answered" not in result.stdout and "/quit" not in answers[-1]
 
 
 def test_metrics_are_printed_after_each_answer() -> None:
