@@ -26,8 +26,9 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 PRIVATE_REFUSED = (
     "This server does not connect to local or private network addresses from a base URL "
     "typed here. Use a public https:// address, or ask the operator to allow private "
-    f"addresses ({ALLOW_PRIVATE_ENV}). Running the app yourself? Open it as "
-    "http://localhost:8501 on the same machine, or set OPENAI_COMPATIBLE_BASE_URL to your server."
+    f"addresses ({ALLOW_PRIVATE_ENV}). Running the app yourself? Open its Local URL "
+    "(http://localhost:<port>) in a browser on the same machine, or set "
+    "OPENAI_COMPATIBLE_BASE_URL to your server."
 )
 
 

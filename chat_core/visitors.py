@@ -17,7 +17,8 @@ says otherwise (``[streamchat] local = true``) or signs people in.
 - the ``Host`` the browser asked for is a loopback name (``localhost``, ``127.0.0.1``, ``[::1]``):
   a page on another site that resolves its own name to 127.0.0.1 (DNS rebinding) sends its own
   name here;
-- the ``Origin`` (sent by browsers on the websocket) is absent or a loopback one.
+- the ``Origin`` (sent by browsers on the websocket) is absent or this app's own page (same
+  loopback name and port as ``Host``): a page of another local server is not this app.
 
 A reverse proxy on this machine that sends none of those headers and rewrites ``Host`` to
 ``127.0.0.1`` would look local for a non-browser client that leaves out ``Origin``: say
@@ -103,7 +104,26 @@ def is_local_visitor(*, peer_is_loopback: bool, headers: Mapping[str, str]) -> b
     if not _loopback_host(lowered.get("host")):
         return False
     origin = lowered.get("origin")
-    return origin is None or _loopback_host(origin)
+    return origin is None or _same_place(origin, lowered["host"])
+
+
+def _same_place(origin: str, host: str) -> bool:
+    """Whether the page that opened the connection (``Origin``) is this app itself
+    (``Host``): same name and port. Another page on this machine (a dev server on another
+    port) is not the person using this app."""
+    try:
+        page = urlsplit(origin)
+        asked = urlsplit(f"//{host}")
+        default = {"http": 80, "https": 443}.get(page.scheme)
+        page_port, asked_port = page.port or default, asked.port or default
+    except ValueError:
+        return False
+    return (
+        _loopback_host(origin)
+        and page.hostname is not None
+        and page.hostname == asked.hostname
+        and page_port == asked_port
+    )
 
 
 def _flag(name: str, settings: Mapping[str, Any], environ: Mapping[str, str]) -> bool:

@@ -36,6 +36,8 @@ def test_a_browser_on_this_machine_is_local(headers: dict[str, str]) -> None:
         (True, {"Host": "evil.example:8501", "Origin": "http://evil.example:8501"}, "rebinding"),
         (True, {"Host": "localhost:8501", "Origin": "https://evil.example"}, "a foreign page"),
         (True, {"Host": "127.0.0.1:8501", "Origin": "null"}, "a sandboxed page"),
+        (True, {"Host": "localhost:8501", "Origin": "http://localhost:9999"}, "another local app"),
+        (True, {"Host": "localhost:8501", "Origin": "http://127.0.0.1:8501"}, "another name"),
         (True, {"Host": "192.168.1.5:8501"}, "this machine's LAN address: maybe someone else"),
         (True, {}, "no connection at all (a test harness)"),
         (True, {"Host": "http://[::1"}, "a malformed Host"),
