@@ -55,9 +55,8 @@ def test_dollar_prices_stay_text_and_latex_delimiters_become_math(
 def test_a_long_answer_streams_as_blocks_and_is_redrawn_as_one_element(
     app: Callable[..., AppTest], openai_wire: WireServer
 ) -> None:
-    # Not a new chat's first answer: a full run follows that one (it lists the new chat,
-    # docs/design.md §34) and redraws it at once.
-    at = send(send(app().run(), "hello"), "#wire:slow:600:600")  # 1 s: about ten frames
+    # A new chat's first answer: listing the chat does not redraw it (docs/design.md §34).
+    at = send(app().run(), "#wire:slow:600:600")  # 1 s: about ten frames
     streamed = answer_markdown(at)
     assert len(streamed) > 3  # finished blocks frozen, only the tail re-rendered
     at.run()

@@ -60,9 +60,6 @@ def test_long_markdown_answer_renders_the_same_text_with_code_lists_and_tables(
     codes = code_blocks(expected)
     assert len(codes) >= 3 and expected.count("| Setting |") >= 3
 
-    # A second prompt: a new chat's first answer is redrawn by the full run that lists the
-    # chat (docs/design.md §34), as one element.
-    chat.send("hello")
     chat.send(f"#wire:long:{n_chunks}")
     body = chat.answer_body()
     # Rendered as frozen blocks (one markdown element each) rather than one growing element.
