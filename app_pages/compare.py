@@ -68,23 +68,24 @@ def compare_page() -> None:
             icon=":material/short_text:",
         )
 
-    # Fixed top-level layout: the newest comparison, then the earlier ones (docs/design.md §23;
-    # a new comparison needs no fresh place of its own: §36).
-    latest, earlier = st.empty(), st.empty()
+    # Fixed top-level layout: the newest comparison, then the earlier ones, each in a pair of
+    # places that take turns (docs/design.md §23, §36).
+    latest, earlier = view.SlotPair("latest"), view.SlotPair("earlier")
     runs = compare.runs()
+    fresh = prompt is not None
     if prompt is not None:
         run = compare.new_run(prompt, picked)
-        with earlier.container():
+        with earlier.container(fresh=fresh):
             _earlier(runs[:-1])
-        with latest.container():
+        with latest.container(fresh=fresh):
             view.stream_run(run, current_settings(secrets), stop_button)
     elif runs:
-        with latest.container():
+        with latest.container(fresh=fresh):
             view.render_run(runs[-1])
-        with earlier.container():
+        with earlier.container(fresh=fresh):
             _earlier(runs[:-1])
     else:
-        with latest.container():
+        with latest.container(fresh=fresh):
             _empty_state()
 
 

@@ -24,7 +24,7 @@ from chat_core import ChatError, ChatStream, Message
 from chat_core.config import PROVIDER_LABELS
 from chat_core.merge import fastest_first_token, fastest_throughput, merge_streams
 from ui import state, warmup
-from ui.comparisons import CompareRun, column_settings, stop_all
+from ui.comparisons import SLOT_TURNS, CompareRun, column_settings, stop_all
 from ui.errors import GENERIC_MESSAGE, log_unexpected
 from ui.live import AnswerLayout, LiveAnswer
 from ui.messages import AVATARS, render_answer, render_answer_footer, show_markdown
@@ -43,6 +43,32 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$:])")
 def escape_markdown(text: str) -> str:
     """``text`` shown literally by ``st.markdown`` (model names are typed by people)."""
     return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+class SlotPair:
+    """Two page-level placeholders that take turns holding one part of the page, so that a
+    run streaming a new comparison draws into a place that holds nothing in the browser.
+
+    The browser gives a new container the children of the container it replaces at the same
+    place, and keeps those it was not sent again until the run ends: a new comparison drawn
+    where the previous one was would show the previous answers' extra blocks and columns
+    below the new text while it streams (docs/design.md §23). Emptying the place first does
+    not help: Streamlit's message queue drops the empty element in favour of the container
+    that follows it. The placeholder not in use gets only its own empty element, which does
+    clear it, so switching places on every streaming run always starts from nothing. Idle
+    runs stay in the current place, where the redrawn elements replace themselves."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._slots = (st.empty(), st.empty())
+
+    def container(self, *, fresh: bool) -> DeltaGenerator:
+        turns: dict[str, int] = st.session_state.setdefault(SLOT_TURNS, {})
+        index = turns.get(self._name, 0)
+        if fresh:
+            index = 1 - index
+        turns[self._name] = index
+        return self._slots[index].container()
 
 
 class RunLayout:

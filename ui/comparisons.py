@@ -32,6 +32,7 @@ CHOICES = "compare_choices"
 COUNT = "compare_count"
 RUNS = "compare_runs"
 PENDING = "compare_pending"
+SLOT_TURNS = "compare_slot_turns"
 
 
 # -- what is compared ---------------------------------------------------------------------------
