@@ -28,6 +28,15 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
 def new_chat() -> None:
+    """An empty chat. With the chat store in use the stored chat is set aside in one step (a new
+    conversation, no ``?chat=``): clearing it in place raced the store's ticker, which could
+    drop the chat id before the URL did, so the next run reopened the old chat."""
+    from ui import chat_list  # the chat list imports this module's neighbours, not this one
+
+    session = st.session_state.get(chat_list.SESSION_KEY)
+    if session is not None:
+        chat_list.new_chat(session)
+        return
     state.settle()
     state.conversation().clear()
     state.reset_earlier()
